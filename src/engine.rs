@@ -1,0 +1,38 @@
+//! A loaded snapshot and the indexes derived from it, built once on first use and kept, so that a
+//! change of one option recomputes views without rebuilding them.
+
+use std::cell::OnceCell;
+
+use crate::lineage::LineageIndex;
+use crate::options::Options;
+use crate::snapshot::Snapshot;
+use crate::views::{self, Report};
+use crate::Result;
+
+pub struct Engine {
+    pub snapshot: Snapshot,
+    lineage: OnceCell<LineageIndex>,
+}
+
+impl Engine {
+    pub fn new(snapshot: Snapshot) -> Self {
+        Engine {
+            snapshot,
+            lineage: OnceCell::new(),
+        }
+    }
+
+    pub fn from_ipc(bytes: &[u8]) -> Result<Self> {
+        Ok(Engine::new(Snapshot::from_ipc(bytes)?))
+    }
+
+    /// Children and parents of every model (built on first use).
+    pub fn lineage(&self) -> &LineageIndex {
+        self.lineage.get_or_init(|| LineageIndex::build(&self.snapshot))
+    }
+
+    /// Computes one view (see [`views::VIEWS`]).
+    pub fn report(&self, view: &str, options: &Options) -> Result<Report> {
+        views::run(self, view, options)
+    }
+}

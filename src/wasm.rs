@@ -1,0 +1,139 @@
+//! The wasm-bindgen face: converts at the boundary and delegates to the core. Errors become JS
+//! `Error`s carrying the core's message.
+//!
+//! ```js
+//! import init, { Engine } from './pkg/hubecon.js';
+//! await init();
+//! const engine = Engine.load(new Uint8Array(await (await fetch('snapshot.arrow')).arrayBuffer()));
+//! engine.info();                                   // {format_version, models, ...}
+//! engine.report('concentration', {level: 'developer', 'window-weeks': 52}); // {view, columns, rows, tables, notes}
+//! engine.reportCsv('leaderboard', {top: 20});      // the CLI's CSV, byte for byte
+//! engine.reportArrow('mdi', {});                   // Arrow IPC stream bytes of the main table
+//! ```
+
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::options::Options;
+
+type WasmResult<T> = Result<T, JsError>;
+
+fn js_err(e: crate::Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Options from a plain JS object `{name: value}`; values may be strings, numbers or booleans.
+/// Names are the CLI's (`window-weeks`, `no-window`, ...). `null`/`undefined` values are skipped.
+fn options_from_js(value: &JsValue) -> WasmResult<Options> {
+    let mut options = Options::default();
+    if value.is_undefined() || value.is_null() {
+        return Ok(options);
+    }
+    let object: js_sys::Object = value
+        .clone()
+        .dyn_into()
+        .map_err(|_| JsError::new("options must be an object"))?;
+    for entry in js_sys::Object::entries(&object).iter() {
+        let pair: js_sys::Array = entry.into();
+        let key = pair.get(0).as_string().unwrap_or_default();
+        let v = pair.get(1);
+        if v.is_undefined() || v.is_null() {
+            continue;
+        }
+        let text = if let Some(s) = v.as_string() {
+            s
+        } else if let Some(b) = v.as_bool() {
+            b.to_string()
+        } else if let Some(n) = v.as_f64() {
+            if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", n as i64)
+            } else {
+                n.to_string()
+            }
+        } else {
+            return Err(JsError::new(&format!(
+                "option {key}: value must be a string, number or boolean"
+            )));
+        };
+        options.set(&key, &text).map_err(js_err)?;
+    }
+    Ok(options)
+}
+
+fn to_js<T: Serialize + ?Sized>(value: &T) -> WasmResult<JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A loaded snapshot with its derived indexes.
+#[wasm_bindgen]
+pub struct Engine(crate::Engine);
+
+#[wasm_bindgen]
+impl Engine {
+    /// Reads and validates snapshot bytes (a fetched or user-picked `.arrow` file).
+    pub fn load(bytes: &[u8]) -> WasmResult<Engine> {
+        crate::Engine::from_ipc(bytes).map(Engine).map_err(js_err)
+    }
+
+    /// The snapshot's metadata: `{format_version, snapshot_date, source, synthetic, models, ...}`.
+    pub fn info(&self) -> WasmResult<JsValue> {
+        to_js(&self.0.snapshot.meta)
+    }
+
+    /// One view as `{view, columns, rows: [{...}], tables: {name: [{...}]}, notes: [...]}`.
+    pub fn report(&self, view: &str, options: JsValue) -> WasmResult<JsValue> {
+        let options = options_from_js(&options)?;
+        let report = self.0.report(view, &options).map_err(js_err)?;
+        to_js(&report.to_json())
+    }
+
+    /// A table of a view as CSV (the main table unless `table` names another).
+    #[wasm_bindgen(js_name = reportCsv)]
+    pub fn report_csv(&self, view: &str, options: JsValue, table: Option<String>) -> WasmResult<String> {
+        let options = options_from_js(&options)?;
+        let report = self.0.report(view, &options).map_err(js_err)?;
+        pick(&report, table.as_deref()).map(|t| t.to_csv())
+    }
+
+    /// A table of a view as Arrow IPC stream bytes.
+    #[wasm_bindgen(js_name = reportArrow)]
+    pub fn report_arrow(&self, view: &str, options: JsValue, table: Option<String>) -> WasmResult<Vec<u8>> {
+        let options = options_from_js(&options)?;
+        let report = self.0.report(view, &options).map_err(js_err)?;
+        pick(&report, table.as_deref())?.to_arrow_ipc().map_err(js_err)
+    }
+}
+
+fn pick<'a>(report: &'a crate::views::Report, table: Option<&str>) -> WasmResult<&'a crate::views::Table> {
+    match table {
+        None => Ok(report.main()),
+        Some(name) => report
+            .table(name)
+            .ok_or_else(|| JsError::new(&format!("view {} has no table '{name}'", report.view))),
+    }
+}
+
+/// The names of every view.
+#[wasm_bindgen]
+pub fn views() -> Vec<String> {
+    crate::views::VIEWS.iter().map(|s| s.to_string()).collect()
+}
+
+/// The snapshot format version this build reads.
+#[wasm_bindgen(js_name = formatVersion)]
+pub fn format_version() -> u32 {
+    crate::snapshot::FORMAT_VERSION
+}
+
+/// The crate version.
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
