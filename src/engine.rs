@@ -12,6 +12,7 @@ use crate::Result;
 pub struct Engine {
     pub snapshot: Snapshot,
     lineage: OnceCell<LineageIndex>,
+    economies: crate::aggregate::EconomiesCache,
 }
 
 impl Engine {
@@ -19,6 +20,7 @@ impl Engine {
         Engine {
             snapshot,
             lineage: OnceCell::new(),
+            economies: Default::default(),
         }
     }
 
@@ -29,6 +31,11 @@ impl Engine {
     /// Children and parents of every model (built on first use).
     pub fn lineage(&self) -> &LineageIndex {
         self.lineage.get_or_init(|| LineageIndex::build(&self.snapshot))
+    }
+
+    /// Indexes of the Economies views (roots, window ranges, credits ...), built on first use.
+    pub fn economies(&self) -> &crate::aggregate::EconomiesCache {
+        &self.economies
     }
 
     /// Computes one view (see [`views::VIEWS`]).

@@ -1,1 +1,449 @@
-//! (issue 3/4: being written)
+//! Which models and which download rows a view of the Economies engine counts.
+//!
+//! * **Download history.** A model's downloads are its weekly rows ([`Snapshot::weekly`]). A snapshot
+//!   without any weekly row (for example the real sample built from 30-day counters) falls back to
+//!   one observation per model: `downloads_30d` (else all-time, else 0) in the week of
+//!   `meta.snapshot_date` (else of the latest creation day, else week 0). See [`fallback_rows`].
+//! * **Population filter** (`min_downloads`): a model whose total downloads over its whole history,
+//!   before any window or time filter, are below the minimum is left out. The total is the sum of
+//!   its weekly rows; in the fallback it is all-time downloads when known, else the observation.
+//! * **Rolling Window Filter** (`window_weeks = L`): a download in week `w` of a model created in week
+//!   `c` counts only when `0 ≤ w − c < L`. A model with an unknown creation day uses its first
+//!   download week as `c`. Weeks are sorted, so the window is a sub-range of the model's rows found
+//!   by binary search ([`window_spans`]); nothing is copied. Not applied in the fallback.
+//! * **Time range** (`from`/`to`): the week containing `from` through the week containing `to`, both
+//!   inclusive, on download weeks.
+//! * **Subsets**: `where` conditions `attribute=value` (any of [`crate::snapshot::ATTRIBUTES`];
+//!   multi-label attributes match when any label equals the value; `relation=finetune` matches a
+//!   model with a base edge of that relation, `relation=none` a model without base models) and the
+//!   creation range `created_from`/`created_to` (models with an unknown creation day are left out
+//!   when a creation range is given).
+
+use crate::options::Options;
+use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, NULL_CODE};
+use crate::time::{parse_date, week_of_day, NO_DATE};
+use crate::{Error, Result};
+
+/// Week index standing for "no week" (a model without creation day and without downloads).
+pub const NO_WEEK: i32 = i32::MIN;
+
+/// Download rows in CSR form: model `i` owns `offsets[i]..offsets[i+1]` of `weeks`/`downloads`.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows<'a> {
+    pub offsets: &'a [u32],
+    pub weeks: &'a [u16],
+    pub downloads: &'a [u32],
+}
+
+impl<'a> Rows<'a> {
+    /// The weekly history of a snapshot.
+    pub fn weekly(s: &'a Snapshot) -> Rows<'a> {
+        Rows {
+            offsets: &s.weekly_offsets,
+            weeks: &s.weekly_week,
+            downloads: &s.weekly_downloads,
+        }
+    }
+
+    pub fn models(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Row range of model `i` (empty when out of range or when the offsets are inconsistent).
+    pub fn range(&self, i: usize) -> (usize, usize) {
+        match (self.offsets.get(i), self.offsets.get(i + 1)) {
+            (Some(&a), Some(&b)) if a <= b && (b as usize) <= self.weeks.len().min(self.downloads.len()) => {
+                (a as usize, b as usize)
+            }
+            _ => (0, 0),
+        }
+    }
+
+    /// Weeks and downloads of rows `a..b` (empty slices when out of range).
+    pub fn slice(&self, a: usize, b: usize) -> (&'a [u16], &'a [u32]) {
+        (
+            self.weeks.get(a..b).unwrap_or(&[]),
+            self.downloads.get(a..b).unwrap_or(&[]),
+        )
+    }
+
+    /// First and last week with a row; `None` without rows.
+    pub fn week_bounds(&self) -> Option<(i32, i32)> {
+        let lo = self.weeks.iter().min()?;
+        let hi = self.weeks.iter().max()?;
+        Some((*lo as i32, *hi as i32))
+    }
+}
+
+/// Owned rows of the one-observation-per-model fallback.
+#[derive(Clone, Debug, Default)]
+pub struct FallbackRows {
+    pub offsets: Vec<u32>,
+    pub weeks: Vec<u16>,
+    pub downloads: Vec<u32>,
+    /// The week every observation sits in.
+    pub week: i32,
+    /// Observations above `u32::MAX` that were clamped.
+    pub clamped: usize,
+}
+
+impl FallbackRows {
+    pub fn rows(&self) -> Rows<'_> {
+        Rows {
+            offsets: &self.offsets,
+            weeks: &self.weeks,
+            downloads: &self.downloads,
+        }
+    }
+}
+
+/// Whether the snapshot has no weekly history at all (then [`fallback_rows`] is used).
+pub fn needs_fallback(s: &Snapshot) -> bool {
+    s.weekly_week.is_empty()
+}
+
+/// One observation per model: `downloads_30d`, else all-time, else 0, in the week of
+/// `snapshot_date` (else of the latest creation day, else week 0). Models whose observation is 0
+/// get no row.
+pub fn fallback_rows(s: &Snapshot) -> FallbackRows {
+    let n = s.models();
+    let day = parse_date(&s.meta.snapshot_date)
+        .ok()
+        .or_else(|| s.created.iter().copied().filter(|&d| d != NO_DATE).max())
+        .unwrap_or(crate::time::WEEK_ORIGIN);
+    let week = week_of_day(day).clamp(0, u16::MAX as i32);
+    let mut out = FallbackRows {
+        offsets: Vec::with_capacity(n + 1),
+        week,
+        ..Default::default()
+    };
+    out.offsets.push(0);
+    for i in 0..n {
+        let d30 = s.downloads_30d.get(i).copied().unwrap_or(f64::NAN);
+        let all = s.downloads_all_time.get(i).copied().unwrap_or(f64::NAN);
+        let value = if d30.is_finite() && d30 >= 0.0 {
+            d30
+        } else if all.is_finite() && all >= 0.0 {
+            all
+        } else {
+            0.0
+        };
+        if value > u32::MAX as f64 {
+            out.clamped += 1;
+        }
+        let v = value.round().min(u32::MAX as f64) as u32;
+        if v > 0 {
+            out.weeks.push(week as u16);
+            out.downloads.push(v);
+        }
+        out.offsets.push(out.weeks.len() as u32);
+    }
+    out
+}
+
+/// Total downloads of every model over its whole history (the population filter's measure).
+/// In the fallback (`all_time = Some`), all-time downloads where known, else the row sum.
+pub fn history_totals(rows: &Rows, all_time: Option<&[f64]>) -> Vec<f64> {
+    (0..rows.models())
+        .map(|i| {
+            if let Some(x) = all_time
+                .and_then(|a| a.get(i))
+                .filter(|x| x.is_finite() && **x >= 0.0)
+            {
+                return *x;
+            }
+            let (a, b) = rows.range(i);
+            rows.slice(a, b).1.iter().map(|&d| d as f64).sum()
+        })
+        .collect()
+}
+
+/// Creation week of every model: the week of its creation day, else its first download week,
+/// else [`NO_WEEK`].
+pub fn created_weeks(created: &[i32], rows: &Rows) -> Vec<i32> {
+    (0..rows.models())
+        .map(|i| match created.get(i) {
+            Some(&d) if d != NO_DATE => week_of_day(d),
+            _ => {
+                let (a, b) = rows.range(i);
+                rows.slice(a, b).0.first().map(|&w| w as i32).unwrap_or(NO_WEEK)
+            }
+        })
+        .collect()
+}
+
+/// The rows each model counts after the window and time filters, and their sums.
+#[derive(Clone, Debug, Default)]
+pub struct Windowed {
+    /// Model `i` counts rows `start[i]..end[i]`.
+    pub start: Vec<u32>,
+    pub end: Vec<u32>,
+    /// Sum of downloads over those rows.
+    pub totals: Vec<f64>,
+}
+
+/// Applies the Rolling Window Filter (`window = Some(L)`) and the week range `from_week..=to_week`
+/// to every model by binary search on its sorted weeks. `created_weeks` from [`created_weeks`].
+pub fn window_spans(
+    rows: &Rows,
+    created_weeks: &[i32],
+    window: Option<u32>,
+    from_week: i32,
+    to_week: i32,
+) -> Windowed {
+    let n = rows.models();
+    let mut out = Windowed {
+        start: Vec::with_capacity(n),
+        end: Vec::with_capacity(n),
+        totals: Vec::with_capacity(n),
+    };
+    for i in 0..n {
+        let (a, b) = rows.range(i);
+        let (weeks, downloads) = rows.slice(a, b);
+        let mut lo = from_week as i64;
+        let mut hi = to_week as i64;
+        if let Some(l) = window {
+            let c = created_weeks.get(i).copied().unwrap_or(NO_WEEK);
+            if c == NO_WEEK {
+                hi = lo - 1;
+            } else {
+                lo = lo.max(c as i64);
+                hi = hi.min(c as i64 + l as i64 - 1);
+            }
+        }
+        let (s, e) = if lo > hi {
+            (0, 0)
+        } else {
+            let s = weeks.partition_point(|&w| (w as i64) < lo);
+            let e = weeks.partition_point(|&w| (w as i64) <= hi);
+            (s, e.max(s))
+        };
+        let total: f64 = downloads.get(s..e).unwrap_or(&[]).iter().map(|&d| d as f64).sum();
+        out.start.push((a + s) as u32);
+        out.end.push((a + e) as u32);
+        out.totals.push(total);
+    }
+    out
+}
+
+/// The week range of `from`/`to` (`i32::MIN..=i32::MAX` when not given).
+pub fn week_range(options: &Options) -> Result<(i32, i32)> {
+    let from = match &options.from {
+        Some(d) => week_of_day(parse_date(d).map_err(|e| Error::option("from", e.to_string()))?),
+        None => i32::MIN,
+    };
+    let to = match &options.to {
+        Some(d) => week_of_day(parse_date(d).map_err(|e| Error::option("to", e.to_string()))?),
+        None => i32::MAX,
+    };
+    if from > to {
+        return Err(Error::option("to", "must not be before 'from'"));
+    }
+    Ok((from, to))
+}
+
+/// One `attribute=value` condition, resolved to codes.
+enum Condition<'a> {
+    Single(&'a Categorical, u32),
+    Multi(&'a MultiLabel, u32),
+    /// A base edge of this relation; `None` = no base models at all.
+    Relation(Option<Relation>),
+}
+
+fn parse_condition<'a>(s: &'a Snapshot, text: &str) -> Result<Condition<'a>> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| Error::option("where", format!("'{text}' is not attribute=value")))?;
+    let (name, value) = (name.trim(), value.trim());
+    if name == "relation" {
+        if value == "none" || value == "root" {
+            return Ok(Condition::Relation(None));
+        }
+        let r = Relation::parse(value).ok_or_else(|| {
+            Error::option(
+                "where",
+                format!("relation '{value}' is not one of finetune, adapter, quantized, merge, other, none"),
+            )
+        })?;
+        return Ok(Condition::Relation(Some(r)));
+    }
+    let attribute = s.attribute(name).map_err(|_| {
+        Error::option(
+            "where",
+            format!(
+                "unknown attribute '{name}'; known: {}",
+                crate::snapshot::ATTRIBUTES.join(", ")
+            ),
+        )
+    })?;
+    let code = attribute
+        .values()
+        .iter()
+        .position(|v| v == value)
+        .ok_or_else(|| {
+            Error::option(
+                "where",
+                format!("attribute '{name}' has no value '{value}' in this snapshot"),
+            )
+        })? as u32;
+    Ok(match attribute {
+        Attribute::Single(c) => Condition::Single(c, code),
+        Attribute::Multi(m) => Condition::Multi(m, code),
+    })
+}
+
+fn meets(s: &Snapshot, c: &Condition, i: usize) -> bool {
+    match c {
+        Condition::Single(cat, code) => cat.codes.get(i) == Some(code),
+        Condition::Multi(ml, code) => ml.labels(i).contains(code),
+        Condition::Relation(r) => {
+            let (a, b) = match (s.base_offsets.get(i), s.base_offsets.get(i + 1)) {
+                (Some(&a), Some(&b)) => (a as usize, b as usize),
+                _ => (0, 0),
+            };
+            let rels = s.base_relation.get(a..b).unwrap_or(&[]);
+            match r {
+                None => rels.is_empty(),
+                Some(r) => rels.contains(r),
+            }
+        }
+    }
+}
+
+/// The models a view counts, and how many each filter left out (for the Report notes).
+#[derive(Clone, Debug, Default)]
+pub struct ModelMask {
+    pub keep: Vec<bool>,
+    pub kept: usize,
+    pub below_min_downloads: usize,
+    pub outside_subset: usize,
+    pub outside_created_range: usize,
+}
+
+/// Applies the population filter (`min_downloads` on `history_totals`), the `where` conditions and
+/// the creation range. A model left out by several filters is counted under the first of them.
+pub fn model_mask(s: &Snapshot, history_totals: &[f64], options: &Options) -> Result<ModelMask> {
+    let conditions = options
+        .where_
+        .iter()
+        .map(|w| parse_condition(s, w))
+        .collect::<Result<Vec<_>>>()?;
+    let created_from = match &options.created_from {
+        Some(d) => Some(parse_date(d).map_err(|e| Error::option("created-from", e.to_string()))?),
+        None => None,
+    };
+    let created_to = match &options.created_to {
+        Some(d) => Some(parse_date(d).map_err(|e| Error::option("created-to", e.to_string()))?),
+        None => None,
+    };
+    if let (Some(a), Some(b)) = (created_from, created_to) {
+        if a > b {
+            return Err(Error::option("created-to", "must not be before 'created-from'"));
+        }
+    }
+    let n = s.models();
+    let mut m = ModelMask {
+        keep: Vec::with_capacity(n),
+        ..Default::default()
+    };
+    for i in 0..n {
+        let total = history_totals.get(i).copied().unwrap_or(0.0);
+        let keep = if total < options.min_downloads {
+            m.below_min_downloads += 1;
+            false
+        } else if !conditions.iter().all(|c| meets(s, c, i)) {
+            m.outside_subset += 1;
+            false
+        } else {
+            let day = s.created.get(i).copied().unwrap_or(NO_DATE);
+            let outside = (created_from.is_some() || created_to.is_some())
+                && (day == NO_DATE
+                    || created_from.is_some_and(|f| day < f)
+                    || created_to.is_some_and(|t| day > t));
+            if outside {
+                m.outside_created_range += 1;
+            }
+            !outside
+        };
+        m.kept += keep as usize;
+        m.keep.push(keep);
+    }
+    Ok(m)
+}
+
+/// A categorical code, `None` for missing or out-of-dictionary codes.
+pub fn code_of(c: &Categorical, i: usize) -> Option<u32> {
+    c.codes
+        .get(i)
+        .copied()
+        .filter(|&k| k != NULL_CODE && (k as usize) < c.values.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows<'a>(offsets: &'a [u32], weeks: &'a [u16], downloads: &'a [u32]) -> Rows<'a> {
+        Rows {
+            offsets,
+            weeks,
+            downloads,
+        }
+    }
+
+    #[test]
+    fn window_keeps_weeks_c_to_c_plus_l_minus_1() {
+        // Model 0 created in week 10, rows in weeks 9 (before creation), 10, 11, 12, 20.
+        // With L = 2 only weeks 10 and 11 count: 2 + 3 = 5.
+        let r = rows(&[0, 5], &[9, 10, 11, 12, 20], &[1, 2, 3, 4, 5]);
+        let w = window_spans(&r, &[10], Some(2), i32::MIN, i32::MAX);
+        assert_eq!((w.start[0], w.end[0], w.totals[0]), (1, 3, 5.0));
+        // Off: every row, 15.
+        let w = window_spans(&r, &[10], None, i32::MIN, i32::MAX);
+        assert_eq!(w.totals[0], 15.0);
+        // Off, weeks 11..=12 only: 3 + 4.
+        let w = window_spans(&r, &[10], None, 11, 12);
+        assert_eq!(w.totals[0], 7.0);
+        // L = 52 and week range 12..=30: weeks 12 and 20 → 9.
+        let w = window_spans(&r, &[10], Some(52), 12, 30);
+        assert_eq!(w.totals[0], 9.0);
+    }
+
+    #[test]
+    fn window_of_a_model_without_week_counts_nothing() {
+        let r = rows(&[0, 0, 1], &[3], &[7]);
+        let w = window_spans(&r, &[NO_WEEK, 3], Some(1), i32::MIN, i32::MAX);
+        assert_eq!(w.totals, vec![0.0, 7.0]);
+    }
+
+    #[test]
+    fn created_week_falls_back_to_first_download() {
+        let r = rows(&[0, 2, 2], &[5, 6], &[1, 1]);
+        let created = [NO_DATE, NO_DATE];
+        assert_eq!(created_weeks(&created, &r), vec![5, NO_WEEK]);
+        let day = crate::time::day_of_week_index(40) + 3;
+        assert_eq!(created_weeks(&[day, NO_DATE], &r)[0], 40);
+    }
+
+    #[test]
+    fn history_totals_sum_rows_or_take_all_time() {
+        let r = rows(&[0, 2, 3, 3], &[1, 2, 1], &[10, 20, 5]);
+        assert_eq!(history_totals(&r, None), vec![30.0, 5.0, 0.0]);
+        assert_eq!(
+            history_totals(&r, Some(&[100.0, f64::NAN, 0.0])),
+            vec![100.0, 5.0, 0.0]
+        );
+    }
+
+    #[test]
+    fn empty_rows_give_empty_results() {
+        let r = rows(&[0], &[], &[]);
+        assert!(window_spans(&r, &[], Some(52), i32::MIN, i32::MAX)
+            .totals
+            .is_empty());
+        assert_eq!(r.week_bounds(), None);
+        // Inconsistent offsets read as empty, never panic.
+        let r = rows(&[0, 9], &[1], &[1]);
+        assert_eq!(r.range(0), (0, 0));
+    }
+}

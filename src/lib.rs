@@ -9,6 +9,7 @@
 //! [`options::Options`] into the tables every view shows; [`engine::Engine`] keeps a loaded snapshot
 //! and the indexes derived from it.
 
+pub mod aggregate;
 pub mod attribution;
 pub mod concentration;
 pub mod disruption;
@@ -23,7 +24,7 @@ pub mod race;
 pub mod rng;
 pub mod sizes;
 pub mod snapshot;
-mod snapshot_io;
+pub mod snapshot_io;
 pub mod stats;
 pub mod time;
 pub mod views;

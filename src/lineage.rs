@@ -1,12 +1,673 @@
-//! The lineage index: children and parents of every model as CSR (issue 4: being written).
+//! The lineage index: parents and children of every model as CSR, with relations, built once per
+//! snapshot in time linear in models plus edges (plus one sort of the models by creation day).
+//!
+//! - Parents of model `i`: `parents[parent_offsets[i]..parent_offsets[i+1]]`, in the snapshot's
+//!   order, after the defensive clean-up below, with `parent_relation` alongside.
+//! - Children of model `i`: `children[child_offsets[i]..child_offsets[i+1]]`, sorted by (creation day,
+//!   index), with `child_created` and `child_relation` alongside, so that "children created in
+//!   (a, b]" is two binary searches. Models with an unknown creation day ([`NO_DATE`]) sort first
+//!   and therefore fall in no window that starts at a known day.
+//! - `topo_order` lists every model after all of its parents; `depth` is the length of the longest
+//!   chain of base models up to a root (0 for a root).
+//! - Families are the weakly connected components of the lineage graph.
+//! - Descendant counts follow a spanning forest: every model hangs under its *primary* parent (the
+//!   first base it lists), so `descendants[i]` is exact where lineage is a tree and counts each
+//!   model of a merge under one line only (a lower bound of the distinct descendants). Exact
+//!   distinct counts on a DAG need a set per model; this is linear and partitions the models:
+//!   over the roots, `1 + descendants` sums to the number of models.
+//!
+//! Snapshots arrive validated (no self-loops, no cycles, indexes in range), but the index does not
+//! rely on it: self-loops, out-of-range bases, repeated bases, malformed offsets and cycles are
+//! detected, counted in [`LineageRepairs`] and dropped deterministically. Cycles are broken by
+//! dropping the back edges of an iterative depth-first search over the models Kahn's algorithm
+//! could not order, visited in index order. Nothing here recurses, so chains of any length work.
 
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Relation, RelationSet, Snapshot};
+use crate::time::NO_DATE;
+
+/// What the index had to repair in the snapshot's lineage (all zero for a valid snapshot).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LineageRepairs {
+    /// Models whose base range in `base_offsets` was missing or out of bounds (read as no bases).
+    pub malformed_offsets: usize,
+    /// Base references to a row that does not exist.
+    pub out_of_range: usize,
+    /// Models listed as their own base.
+    pub self_loops: usize,
+    /// A base listed twice by the same model (kept once).
+    pub duplicates: usize,
+    /// Edges dropped to break cycles (one per cycle closed by a back edge).
+    pub cycle_edges: usize,
+}
+
+impl LineageRepairs {
+    pub fn is_clean(&self) -> bool {
+        *self == LineageRepairs::default()
+    }
+
+    /// One line per kind of repair, for a view's notes.
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut say = |n: usize, what: &str| {
+            if n > 0 {
+                out.push(format!("lineage: {n} {what} dropped"));
+            }
+        };
+        say(
+            self.malformed_offsets,
+            "model(s) with malformed base offsets had their bases",
+        );
+        say(self.out_of_range, "base reference(s) to missing rows");
+        say(self.self_loops, "self-loop(s)");
+        say(self.duplicates, "repeated base reference(s)");
+        say(self.cycle_edges, "edge(s) closing a cycle");
+        out
+    }
+}
+
+/// Children lists restricted to a set of relations (see [`LineageIndex::children_with`]).
+///
+/// Same layout as the index's children: sorted by (creation day, index) per parent. `multi` holds,
+/// per parent, only the children that have two or more parents under the same relation set (the
+/// merges); MDI needs them to count overlaps without scanning every sibling.
+#[derive(Clone, Debug, Default)]
+pub struct ChildLists {
+    pub offsets: Vec<u32>,
+    pub children: Vec<u32>,
+    pub created: Vec<i32>,
+    pub multi_offsets: Vec<u32>,
+    pub multi_children: Vec<u32>,
+    pub multi_created: Vec<i32>,
+}
+
+/// Range `lo..hi` of a CSR; empty when out of bounds (never panics).
+#[inline]
+pub(crate) fn csr_range(offsets: &[u32], i: usize) -> std::ops::Range<usize> {
+    match (offsets.get(i), offsets.get(i + 1)) {
+        (Some(&a), Some(&b)) if a <= b => a as usize..b as usize,
+        _ => 0..0,
+    }
+}
+
+/// Number of entries of a sorted `created` slice in the day window (after, until]; `until = None`
+/// is unbounded.
+#[inline]
+pub fn count_in_window(created: &[i32], after: i32, until: Option<i32>) -> usize {
+    let lo = created.partition_point(|&d| d <= after);
+    let hi = match until {
+        Some(u) => created.partition_point(|&d| d <= u),
+        None => created.len(),
+    };
+    hi.saturating_sub(lo)
+}
+
+impl ChildLists {
+    pub fn children(&self, i: usize) -> (&[u32], &[i32]) {
+        let r = csr_range(&self.offsets, i);
+        (
+            self.children.get(r.clone()).unwrap_or(&[]),
+            self.created.get(r).unwrap_or(&[]),
+        )
+    }
+    pub fn multi(&self, i: usize) -> (&[u32], &[i32]) {
+        let r = csr_range(&self.multi_offsets, i);
+        (
+            self.multi_children.get(r.clone()).unwrap_or(&[]),
+            self.multi_created.get(r).unwrap_or(&[]),
+        )
+    }
+}
 
 #[derive(Clone, Debug, Default)]
-pub struct LineageIndex {}
+pub struct LineageIndex {
+    pub models: usize,
+    pub parent_offsets: Vec<u32>,
+    pub parents: Vec<u32>,
+    pub parent_relation: Vec<Relation>,
+    pub child_offsets: Vec<u32>,
+    pub children: Vec<u32>,
+    pub child_created: Vec<i32>,
+    pub child_relation: Vec<Relation>,
+    /// Every model, parents before children (Kahn's order, ties by index).
+    pub topo_order: Vec<u32>,
+    /// Every model sorted by (creation day, index); unknown days first.
+    pub by_created: Vec<u32>,
+    /// Longest chain of bases up to a root; 0 for roots.
+    pub depth: Vec<u32>,
+    /// Family (weakly connected component) of each model, numbered by smallest member order.
+    pub family: Vec<u32>,
+    /// Number of models in each family (indexed by family number).
+    pub family_size: Vec<u32>,
+    /// Descendants along the primary-parent forest (see the module documentation).
+    pub descendants: Vec<u32>,
+    pub repairs: LineageRepairs,
+}
 
 impl LineageIndex {
-    pub fn build(_snapshot: &Snapshot) -> Self {
-        LineageIndex {}
+    /// Builds the index. Never panics, whatever the lineage columns hold; see [`LineageRepairs`].
+    /// An empty snapshot gives an empty index.
+    pub fn build(snapshot: &Snapshot) -> Self {
+        let n = snapshot.models();
+        let created = |i: usize| snapshot.created.get(i).copied().unwrap_or(NO_DATE);
+        let mut repairs = LineageRepairs::default();
+
+        // 1. Parents, cleaned of self-loops, out-of-range and repeated references.
+        let mut parent_offsets = Vec::with_capacity(n + 1);
+        let mut parents = Vec::with_capacity(snapshot.base_model.len());
+        let mut parent_relation = Vec::with_capacity(snapshot.base_model.len());
+        parent_offsets.push(0u32);
+        for i in 0..n {
+            let range = match (snapshot.base_offsets.get(i), snapshot.base_offsets.get(i + 1)) {
+                (Some(&a), Some(&b)) if a <= b && (b as usize) <= snapshot.base_model.len() => {
+                    a as usize..b as usize
+                }
+                _ => {
+                    repairs.malformed_offsets += 1;
+                    0..0
+                }
+            };
+            let start = parents.len();
+            for e in range {
+                let p = snapshot.base_model.get(e).copied().unwrap_or(u32::MAX);
+                let rel = snapshot.base_relation.get(e).copied().unwrap_or(Relation::Other);
+                if p as usize >= n {
+                    repairs.out_of_range += 1;
+                } else if p as usize == i {
+                    repairs.self_loops += 1;
+                } else if parents.get(start..).is_some_and(|s: &[u32]| s.contains(&p)) {
+                    repairs.duplicates += 1;
+                } else {
+                    parents.push(p);
+                    parent_relation.push(rel);
+                }
+            }
+            parent_offsets.push(parents.len() as u32);
+        }
+
+        // 2. Topological order; break cycles if some models could not be ordered.
+        let mut topo_order = kahn(n, &parent_offsets, &parents);
+        if topo_order.len() < n {
+            let drop = back_edges(n, &parent_offsets, &parents, &topo_order);
+            repairs.cycle_edges = drop.iter().filter(|&&d| d).count();
+            let (mut o, mut p, mut r) = (vec![0u32], Vec::new(), Vec::new());
+            for i in 0..n {
+                for e in csr_range(&parent_offsets, i) {
+                    if !drop.get(e).copied().unwrap_or(false) {
+                        p.push(parents.get(e).copied().unwrap_or(0));
+                        r.push(parent_relation.get(e).copied().unwrap_or(Relation::Other));
+                    }
+                }
+                o.push(p.len() as u32);
+            }
+            parent_offsets = o;
+            parents = p;
+            parent_relation = r;
+            topo_order = kahn(n, &parent_offsets, &parents);
+        }
+
+        // 3. Models by creation day, then children in that order.
+        let by_created = sort_by_created(n, &snapshot.created);
+        let mut child_offsets = vec![0u32; n + 1];
+        for &p in &parents {
+            if let Some(c) = child_offsets.get_mut(p as usize + 1) {
+                *c += 1;
+            }
+        }
+        for i in 0..n {
+            child_offsets[i + 1] += child_offsets[i];
+        }
+        let mut fill: Vec<u32> = child_offsets[..n].to_vec();
+        let m = parents.len();
+        let mut children = vec![0u32; m];
+        let mut child_created = vec![NO_DATE; m];
+        let mut child_relation = vec![Relation::Other; m];
+        for &c in &by_created {
+            let day = created(c as usize);
+            for e in csr_range(&parent_offsets, c as usize) {
+                let (Some(&p), Some(&rel)) = (parents.get(e), parent_relation.get(e)) else {
+                    continue;
+                };
+                if let Some(slot) = fill.get_mut(p as usize) {
+                    let k = *slot as usize;
+                    if k < m {
+                        children[k] = c;
+                        child_created[k] = day;
+                        child_relation[k] = rel;
+                    }
+                    *slot += 1;
+                }
+            }
+        }
+
+        // 4. Depth along the topological order.
+        let mut depth = vec![0u32; n];
+        for &v in &topo_order {
+            let v = v as usize;
+            let d = csr_range(&parent_offsets, v)
+                .filter_map(|e| parents.get(e))
+                .map(|&p| depth.get(p as usize).copied().unwrap_or(0).saturating_add(1))
+                .max()
+                .unwrap_or(0);
+            depth[v] = d;
+        }
+
+        // 5. Families: union-find with path halving (iterative).
+        let mut uf: Vec<u32> = (0..n as u32).collect();
+        fn find(uf: &mut [u32], mut x: u32) -> u32 {
+            while uf[x as usize] != x {
+                let grand = uf[uf[x as usize] as usize];
+                uf[x as usize] = grand;
+                x = grand;
+            }
+            x
+        }
+        for i in 0..n {
+            for e in csr_range(&parent_offsets, i) {
+                if let Some(&p) = parents.get(e) {
+                    let (a, b) = (find(&mut uf, i as u32), find(&mut uf, p));
+                    if a != b {
+                        // The smaller index becomes the representative: deterministic.
+                        let (lo, hi) = if a < b { (a, b) } else { (b, a) };
+                        uf[hi as usize] = lo;
+                    }
+                }
+            }
+        }
+        let mut family = vec![u32::MAX; n];
+        let mut family_size: Vec<u32> = Vec::new();
+        let mut number_of_rep = vec![u32::MAX; n];
+        for i in 0..n {
+            let r = find(&mut uf, i as u32) as usize;
+            if number_of_rep[r] == u32::MAX {
+                number_of_rep[r] = family_size.len() as u32;
+                family_size.push(0);
+            }
+            let f = number_of_rep[r];
+            family[i] = f;
+            family_size[f as usize] += 1;
+        }
+
+        // 6. Descendants along the primary-parent forest, children before parents.
+        let mut descendants = vec![0u32; n];
+        for &v in topo_order.iter().rev() {
+            let v = v as usize;
+            if let Some(&p) = csr_range(&parent_offsets, v).next().and_then(|e| parents.get(e)) {
+                let add = descendants[v].saturating_add(1);
+                if let Some(d) = descendants.get_mut(p as usize) {
+                    *d = d.saturating_add(add);
+                }
+            }
+        }
+
+        LineageIndex {
+            models: n,
+            parent_offsets,
+            parents,
+            parent_relation,
+            child_offsets,
+            children,
+            child_created,
+            child_relation,
+            topo_order,
+            by_created,
+            depth,
+            family,
+            family_size,
+            descendants,
+            repairs,
+        }
+    }
+
+    /// Parents of model `i` and their relations (empty when out of range).
+    pub fn parents(&self, i: usize) -> (&[u32], &[Relation]) {
+        let r = csr_range(&self.parent_offsets, i);
+        (
+            self.parents.get(r.clone()).unwrap_or(&[]),
+            self.parent_relation.get(r).unwrap_or(&[]),
+        )
+    }
+
+    /// Children of model `i`, sorted by (creation day, index), with their days and relations.
+    pub fn children(&self, i: usize) -> (&[u32], &[i32], &[Relation]) {
+        let r = csr_range(&self.child_offsets, i);
+        (
+            self.children.get(r.clone()).unwrap_or(&[]),
+            self.child_created.get(r.clone()).unwrap_or(&[]),
+            self.child_relation.get(r).unwrap_or(&[]),
+        )
+    }
+
+    pub fn is_root(&self, i: usize) -> bool {
+        csr_range(&self.parent_offsets, i).is_empty()
+    }
+
+    /// Number of models without base models.
+    pub fn root_count(&self) -> usize {
+        (0..self.models).filter(|&i| self.is_root(i)).count()
+    }
+
+    /// Size of the family (weakly connected component) of model `i`; 0 when out of range.
+    pub fn family_size_of(&self, i: usize) -> u32 {
+        self.family
+            .get(i)
+            .and_then(|&f| self.family_size.get(f as usize))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Children lists keeping only edges whose relation is in `relations`, in the same order, with
+    /// the multi-parent children (under `relations`) split out too. Linear in models plus edges.
+    pub fn children_with(&self, relations: RelationSet) -> ChildLists {
+        let n = self.models;
+        // Parents of each child under the relation set, to find the multi-parent ones.
+        let mut kept_parents = vec![0u8; n];
+        for i in 0..n {
+            let (_, rels) = self.parents(i);
+            let k = rels.iter().filter(|r| relations.contains(**r)).count();
+            kept_parents[i] = k.min(2) as u8;
+        }
+        let mut out = ChildLists {
+            offsets: Vec::with_capacity(n + 1),
+            multi_offsets: Vec::with_capacity(n + 1),
+            ..Default::default()
+        };
+        out.offsets.push(0);
+        out.multi_offsets.push(0);
+        for i in 0..n {
+            let (kids, days, rels) = self.children(i);
+            for ((&c, &d), &r) in kids.iter().zip(days).zip(rels) {
+                if relations.contains(r) {
+                    out.children.push(c);
+                    out.created.push(d);
+                    if kept_parents.get(c as usize).copied().unwrap_or(0) >= 2 {
+                        out.multi_children.push(c);
+                        out.multi_created.push(d);
+                    }
+                }
+            }
+            out.offsets.push(out.children.len() as u32);
+            out.multi_offsets.push(out.multi_children.len() as u32);
+        }
+        out
+    }
+}
+
+/// Kahn's algorithm over the parent CSR, FIFO queue seeded in index order. Returns the models it
+/// could order; fewer than `n` means cycles (or models downstream of one).
+fn kahn(n: usize, parent_offsets: &[u32], parents: &[u32]) -> Vec<u32> {
+    let mut indegree = vec![0u32; n];
+    let mut child_count = vec![0u32; n + 1];
+    for i in 0..n {
+        indegree[i] = csr_range(parent_offsets, i).len() as u32;
+    }
+    for &p in parents {
+        if let Some(c) = child_count.get_mut(p as usize + 1) {
+            *c += 1;
+        }
+    }
+    for i in 0..n {
+        child_count[i + 1] += child_count[i];
+    }
+    let mut fill: Vec<u32> = child_count[..n].to_vec();
+    let mut kids = vec![0u32; parents.len()];
+    for i in 0..n {
+        for e in csr_range(parent_offsets, i) {
+            if let Some(&p) = parents.get(e) {
+                if let Some(slot) = fill.get_mut(p as usize) {
+                    if let Some(k) = kids.get_mut(*slot as usize) {
+                        *k = i as u32;
+                    }
+                    *slot += 1;
+                }
+            }
+        }
+    }
+    let mut order: Vec<u32> = (0..n as u32).filter(|&i| indegree[i as usize] == 0).collect();
+    let mut head = 0;
+    while head < order.len() {
+        let v = order[head] as usize;
+        head += 1;
+        for k in csr_range(&child_count, v) {
+            if let Some(&c) = kids.get(k) {
+                let d = &mut indegree[c as usize];
+                *d -= 1;
+                if *d == 0 {
+                    order.push(c);
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Marks (by parent-edge position) the back edges of an iterative depth-first search over the
+/// models not in `ordered`, following parent links, roots of the search in index order. Dropping
+/// them leaves the graph acyclic.
+fn back_edges(n: usize, parent_offsets: &[u32], parents: &[u32], ordered: &[u32]) -> Vec<bool> {
+    const WHITE: u8 = 0;
+    const GREY: u8 = 1;
+    const BLACK: u8 = 2;
+    let mut colour = vec![WHITE; n];
+    // Ordered models cannot lie on a cycle.
+    for &v in ordered {
+        colour[v as usize] = BLACK;
+    }
+    let mut drop = vec![false; parents.len()];
+    // (model, next parent-edge position)
+    let mut stack: Vec<(u32, usize)> = Vec::new();
+    for start in 0..n {
+        if colour[start] != WHITE {
+            continue;
+        }
+        colour[start] = GREY;
+        stack.push((start as u32, csr_range(parent_offsets, start).start));
+        while let Some(top) = stack.last_mut() {
+            let v = top.0 as usize;
+            let end = csr_range(parent_offsets, v).end;
+            if top.1 >= end {
+                colour[v] = BLACK;
+                stack.pop();
+                continue;
+            }
+            let e = top.1;
+            top.1 += 1;
+            let Some(&p) = parents.get(e) else { continue };
+            match colour.get(p as usize).copied() {
+                Some(GREY) => drop[e] = true,
+                Some(WHITE) => {
+                    colour[p as usize] = GREY;
+                    stack.push((p, csr_range(parent_offsets, p as usize).start));
+                }
+                _ => {}
+            }
+        }
+    }
+    drop
+}
+
+/// Models sorted by (creation day, index), unknown days first: a counting sort when the days span
+/// a modest range (always, for real data), else a comparison sort.
+fn sort_by_created(n: usize, created: &[i32]) -> Vec<u32> {
+    let day = |i: usize| created.get(i).copied().unwrap_or(NO_DATE);
+    let known = (0..n).map(day).filter(|&d| d != NO_DATE);
+    let (lo, hi) = known.fold((i32::MAX, i32::MIN), |(lo, hi), d| (lo.min(d), hi.max(d)));
+    let span = if lo <= hi {
+        (hi as i64 - lo as i64 + 1) as usize
+    } else {
+        0
+    };
+    if span <= 4 * n + 100_000 {
+        // Bucket 0 holds unknown days; bucket k + 1 holds day lo + k.
+        let bucket = |i: usize| match day(i) {
+            NO_DATE => 0,
+            d => (d as i64 - lo as i64 + 1) as usize,
+        };
+        let mut start = vec![0u32; span + 2];
+        for i in 0..n {
+            start[bucket(i) + 1] += 1;
+        }
+        for k in 0..span + 1 {
+            start[k + 1] += start[k];
+        }
+        let mut out = vec![0u32; n];
+        for i in 0..n {
+            let b = bucket(i);
+            out[start[b] as usize] = i as u32;
+            start[b] += 1;
+        }
+        out
+    } else {
+        let mut out: Vec<u32> = (0..n as u32).collect();
+        out.sort_unstable_by_key(|&i| (day(i as usize), i));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A snapshot with only the columns the index reads.
+    pub(crate) fn lineage_snapshot(created: &[i32], bases: &[&[(u32, Relation)]]) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.id = (0..created.len()).map(|i| format!("m/{i}")).collect();
+        s.created = created.to_vec();
+        s.base_offsets = vec![0];
+        for b in bases {
+            for &(p, r) in *b {
+                s.base_model.push(p);
+                s.base_relation.push(r);
+            }
+            s.base_offsets.push(s.base_model.len() as u32);
+        }
+        s
+    }
+
+    use Relation::*;
+
+    #[test]
+    fn empty_snapshot_gives_empty_index() {
+        let ix = LineageIndex::build(&Snapshot::default());
+        assert_eq!(ix.models, 0);
+        assert!(ix.topo_order.is_empty() && ix.repairs.is_clean());
+    }
+
+    #[test]
+    fn children_sorted_by_day_then_index() {
+        // 0 is the base; 1..=4 derive from it, created on days 30, 10, 20, 10.
+        let s = lineage_snapshot(
+            &[0, 30, 10, 20, 10],
+            &[
+                &[],
+                &[(0, Finetune)],
+                &[(0, Adapter)],
+                &[(0, Merge)],
+                &[(0, Quantized)],
+            ],
+        );
+        let ix = LineageIndex::build(&s);
+        let (kids, days, rels) = ix.children(0);
+        assert_eq!(kids, &[2, 4, 3, 1]);
+        assert_eq!(days, &[10, 10, 20, 30]);
+        assert_eq!(rels, &[Adapter, Quantized, Merge, Finetune]);
+        // (10, 25]: only the model of day 20.
+        assert_eq!(count_in_window(days, 10, Some(25)), 1);
+        assert_eq!(count_in_window(days, 9, None), 4);
+        assert_eq!(ix.depth, vec![0, 1, 1, 1, 1]);
+        assert_eq!(ix.descendants[0], 4);
+        assert_eq!(ix.family_size_of(3), 5);
+        assert_eq!(ix.root_count(), 1);
+    }
+
+    #[test]
+    fn depth_is_longest_chain_and_families_split() {
+        // 0 → 1 → 2; 3 merges 0 and 2 (depth 3); 4 alone.
+        let s = lineage_snapshot(
+            &[0, 1, 2, 3, 4],
+            &[
+                &[],
+                &[(0, Finetune)],
+                &[(1, Finetune)],
+                &[(0, Merge), (2, Merge)],
+                &[],
+            ],
+        );
+        let ix = LineageIndex::build(&s);
+        assert_eq!(ix.depth, vec![0, 1, 2, 3, 0]);
+        assert_eq!(ix.family_size_of(0), 4);
+        assert_eq!(ix.family_size_of(4), 1);
+        // 3 hangs under its primary parent 0 only: 0 has 1, 2 (via 1) and 3.
+        assert_eq!(ix.descendants, vec![3, 1, 0, 0, 0]);
+        let topo: Vec<u32> = ix.topo_order.clone();
+        let pos = |m: u32| topo.iter().position(|&x| x == m).unwrap();
+        assert!(pos(0) < pos(1) && pos(1) < pos(2) && pos(2) < pos(3));
+    }
+
+    #[test]
+    fn bad_references_are_counted_and_dropped() {
+        // 1 lists itself, a missing row 9, and 0 twice.
+        let s = lineage_snapshot(
+            &[0, 1],
+            &[&[], &[(1, Finetune), (9, Adapter), (0, Merge), (0, Merge)]],
+        );
+        let ix = LineageIndex::build(&s);
+        assert_eq!(ix.parents(1).0, &[0]);
+        assert_eq!(ix.repairs.self_loops, 1);
+        assert_eq!(ix.repairs.out_of_range, 1);
+        assert_eq!(ix.repairs.duplicates, 1);
+        assert_eq!(ix.repairs.notes().len(), 3);
+    }
+
+    #[test]
+    fn cycles_are_broken_deterministically() {
+        // 0 → 1 → 2 → 0 (each lists the previous as base), and 3 derives from 2.
+        let s = lineage_snapshot(
+            &[0, 1, 2, 3],
+            &[
+                &[(2, Finetune)],
+                &[(0, Finetune)],
+                &[(1, Finetune)],
+                &[(2, Adapter)],
+            ],
+        );
+        let ix = LineageIndex::build(&s);
+        assert_eq!(ix.repairs.cycle_edges, 1);
+        assert_eq!(ix.topo_order.len(), 4);
+        // The search starts at 0, walks 0 → 2 → 1 and finds 1's base 0 grey: edge 1 → 0 drops.
+        assert_eq!(ix.parents(1).0, &[] as &[u32]);
+        assert_eq!(ix.parents(0).0, &[2]);
+        assert_eq!(ix.depth, vec![2, 0, 1, 2]);
+    }
+
+    #[test]
+    fn malformed_offsets_do_not_panic() {
+        let mut s = lineage_snapshot(&[0, 1, 2], &[&[], &[(0, Finetune)], &[(1, Finetune)]]);
+        s.base_offsets = vec![0, 5, 1];
+        let ix = LineageIndex::build(&s);
+        assert_eq!(ix.repairs.malformed_offsets, 3);
+        assert_eq!(ix.parents.len(), 0);
+    }
+
+    #[test]
+    fn filtered_children_split_out_merges() {
+        // 0 and 1 are bases; 2 merges both; 3 finetunes 0; 4 is an adapter of 0.
+        let s = lineage_snapshot(
+            &[0, 0, 5, 6, 7],
+            &[
+                &[],
+                &[],
+                &[(0, Merge), (1, Merge)],
+                &[(0, Finetune)],
+                &[(0, Adapter)],
+            ],
+        );
+        let ix = LineageIndex::build(&s);
+        let all = ix.children_with(RelationSet::ALL);
+        assert_eq!(all.children(0).0, &[2, 3, 4]);
+        assert_eq!(all.multi(0).0, &[2]);
+        assert_eq!(all.multi(1).0, &[2]);
+        let ft = ix.children_with(RelationSet::of(&[Finetune, Adapter]));
+        assert_eq!(ft.children(0).0, &[3, 4]);
+        assert!(ft.multi(0).0.is_empty());
     }
 }

@@ -13,6 +13,7 @@
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::options::Options;
 
@@ -27,42 +28,60 @@ fn start() {
     console_error_panic_hook::set_once();
 }
 
-/// Options from a plain JS object `{name: value}`; values may be strings, numbers or booleans.
-/// Names are the CLI's (`window-weeks`, `no-window`, ...). `null`/`undefined` values are skipped.
+/// Options from a plain JS object `{name: value}`; values may be strings, numbers, booleans or arrays
+/// of those (joined with `,`, as `relations: ['finetune', 'merge']`). Names are the CLI's
+/// (`window-weeks`, `no-window`, ...); `null`/`undefined` values are skipped, as are options left out.
 fn options_from_js(value: &JsValue) -> WasmResult<Options> {
     let mut options = Options::default();
     if value.is_undefined() || value.is_null() {
         return Ok(options);
     }
-    let object: js_sys::Object = value
-        .clone()
-        .dyn_into()
-        .map_err(|_| JsError::new("options must be an object"))?;
-    for entry in js_sys::Object::entries(&object).iter() {
-        let pair: js_sys::Array = entry.into();
+    if !value.is_object() || js_sys::Array::is_array(value) {
+        return Err(JsError::new(
+            "options must be an object like {level: 'developer', top: 10}",
+        ));
+    }
+    let object: &js_sys::Object = value.unchecked_ref();
+    for entry in js_sys::Object::entries(object).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
         let key = pair.get(0).as_string().unwrap_or_default();
         let v = pair.get(1);
         if v.is_undefined() || v.is_null() {
             continue;
         }
-        let text = if let Some(s) = v.as_string() {
-            s
-        } else if let Some(b) = v.as_bool() {
-            b.to_string()
-        } else if let Some(n) = v.as_f64() {
-            if n.fract() == 0.0 && n.abs() < 1e15 {
-                format!("{}", n as i64)
-            } else {
-                n.to_string()
+        let text = if js_sys::Array::is_array(&v) {
+            let items: js_sys::Array = v.unchecked_into();
+            let mut parts = Vec::new();
+            for item in items.iter() {
+                parts.push(scalar_text(&key, &item)?);
             }
+            parts.join(",")
         } else {
-            return Err(JsError::new(&format!(
-                "option {key}: value must be a string, number or boolean"
-            )));
+            scalar_text(&key, &v)?
         };
         options.set(&key, &text).map_err(js_err)?;
     }
     Ok(options)
+}
+
+/// The text form of one option value, as the CLI would receive it.
+fn scalar_text(key: &str, v: &JsValue) -> WasmResult<String> {
+    if let Some(s) = v.as_string() {
+        Ok(s)
+    } else if let Some(b) = v.as_bool() {
+        Ok(b.to_string())
+    } else if let Some(n) = v.as_f64() {
+        // Whole numbers print without a fraction so that integer options parse (`top: 10`).
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            Ok(format!("{}", n as i64))
+        } else {
+            Ok(n.to_string())
+        }
+    } else {
+        Err(JsError::new(&format!(
+            "option {key}: value must be a string, number, boolean or an array of those"
+        )))
+    }
 }
 
 fn to_js<T: Serialize + ?Sized>(value: &T) -> WasmResult<JsValue> {
@@ -77,7 +96,8 @@ pub struct Engine(crate::Engine);
 
 #[wasm_bindgen]
 impl Engine {
-    /// Reads and validates snapshot bytes (a fetched or user-picked `.arrow` file).
+    /// Reads and validates snapshot bytes (a fetched or user-picked `.arrow` file). Bytes that are
+    /// not a valid snapshot throw an `Error` whose message names what is wrong.
     pub fn load(bytes: &[u8]) -> WasmResult<Engine> {
         crate::Engine::from_ipc(bytes).map(Engine).map_err(js_err)
     }
@@ -130,6 +150,16 @@ pub fn views() -> Vec<String> {
 #[wasm_bindgen(js_name = formatVersion)]
 pub fn format_version() -> u32 {
     crate::snapshot::FORMAT_VERSION
+}
+
+/// Every option name `report` accepts (the CLI's flag names).
+#[wasm_bindgen(js_name = optionNames)]
+pub fn option_names() -> Vec<String> {
+    crate::options::OPTION_NAMES
+        .iter()
+        .filter(|name| !matches!(**name, "format" | "snapshot"))
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// The crate version.

@@ -70,6 +70,8 @@ fn run(args: &[String]) -> Result<()> {
         return Ok(());
     };
     match cmd.as_str() {
+        // Native only (Parquet); the wasm32 test builds still compile this binary.
+        #[cfg(not(target_arch = "wasm32"))]
         "build" => hubecon::import::cli_build(&parse_flags(&args[1..])?),
         "info" => {
             let path = args

@@ -1,10 +1,1262 @@
-//! The views of "Economies of Open Intelligence" (issue 3).
+//! The views of "Economies of Open Intelligence" (issue 3). The semantics are documented in
+//! `docs/economies.md`, in [`crate::filter`] (which models and rows count), [`crate::attribution`]
+//! (roots, depths, credits) and [`crate::aggregate`] (periods, caches).
+//!
+//! The attribution option (direct / root) applies to the unit views: `leaderboard`, `shares`,
+//! `concentration`, `org-by-country`. The attribute views (`incidence`, `sizes`, `flows`,
+//! `modality`, `trends`) describe models by their own attributes and credit each model's downloads
+//! to itself.
 
+use std::collections::BTreeMap;
+
+use crate::aggregate::{cut_days, cut_index, cut_labels, Context, PeriodMap};
+use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
-use crate::options::Options;
-use crate::views::Report;
+use crate::filter::code_of;
+use crate::incidence::{chi2_table, value_test};
+use crate::options::{Attribution, Basis, Granularity, Options};
+use crate::rng::Rng;
+use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, ATTRIBUTES};
+use crate::time::{civil_from_days, parse_date, week_of_day, NO_DATE};
+use crate::views::{Report, Table};
 use crate::{Error, Result};
 
-pub fn run(_engine: &Engine, view: &str, _options: &Options) -> Result<Report> {
-    Err(Error::Compute(format!("view '{view}' is not implemented yet")))
+/// The label of models without a value of an attribute.
+pub const MISSING: &str = "(missing)";
+
+pub fn run(engine: &Engine, view: &str, options: &Options) -> Result<Report> {
+    let mut ctx = Context::new(engine, options)?;
+    let mut report = match view {
+        "leaderboard" => leaderboard(&mut ctx),
+        "shares" => shares(&mut ctx)?,
+        "concentration" => concentration(&mut ctx)?,
+        "org-by-country" => org_by_country(&mut ctx),
+        "incidence" => incidence(&mut ctx)?,
+        "sizes" => sizes(&mut ctx)?,
+        "flows" => flows(&mut ctx),
+        "modality" => modality(&mut ctx),
+        "trends" => trends(&mut ctx)?,
+        other => {
+            return Err(Error::UnknownView(
+                other.to_string(),
+                crate::views::VIEWS.join(", "),
+            ))
+        }
+    };
+    let mut notes = std::mem::take(&mut ctx.notes);
+    notes.append(&mut report.notes);
+    report.notes = notes;
+    Ok(report)
+}
+
+fn direct_only_note(ctx: &mut Context) {
+    if ctx.options.attribution == Attribution::Root {
+        ctx.notes.push(
+            "attribution: this view describes models by their own attributes; each model's downloads \
+             count for itself"
+                .to_string(),
+        );
+    }
+}
+
+fn share(x: f64, total: f64) -> Option<f64> {
+    (total > 0.0).then(|| x / total)
+}
+
+/// Units with downloads > 0, the `k` largest first (ties: key ascending).
+fn top_units(ctx: &Context, totals: &[f64], k: usize) -> Vec<usize> {
+    let mut units: Vec<usize> = (0..totals.len()).filter(|&u| totals[u] > 0.0).collect();
+    let cmp = |a: &usize, b: &usize| {
+        totals[*b]
+            .total_cmp(&totals[*a])
+            .then_with(|| ctx.unit_key(*a).cmp(ctx.unit_key(*b)))
+    };
+    if k < units.len() {
+        units.select_nth_unstable_by(k, cmp);
+        units.truncate(k);
+    }
+    units.sort_unstable_by(cmp);
+    units
+}
+
+// ---------------------------------------------------------------- 1 leaderboard
+
+fn leaderboard(ctx: &mut Context) -> Report {
+    let credits = ctx.credits();
+    let (totals, models) = ctx.unit_totals(&credits);
+    let total: f64 = totals.iter().sum();
+    let top = top_units(ctx, &totals, ctx.options.top);
+    let mut t = Table::new("leaderboard");
+    t.push_i64("rank", (1..=top.len() as i64).map(Some).collect());
+    t.push_str(
+        "key",
+        top.iter().map(|&u| Some(ctx.unit_key(u).to_string())).collect(),
+    );
+    t.push_f64("downloads", top.iter().map(|&u| Some(totals[u])).collect());
+    t.push_f64("share", top.iter().map(|&u| share(totals[u], total)).collect());
+    t.push_i64("models", top.iter().map(|&u| Some(models[u] as i64)).collect());
+    let mut r = Report::new("leaderboard", t);
+    if let Some(n) = ctx.unknown_note(&credits) {
+        r = r.note(n);
+    }
+    r.note(format!(
+        "{} units with downloads; total {total}",
+        totals.iter().filter(|x| **x > 0.0).count()
+    ))
+}
+
+// ---------------------------------------------------------------- 2 shares
+
+fn shares(ctx: &mut Context) -> Result<Report> {
+    let credits = ctx.credits();
+    let (totals, _) = ctx.unit_totals(&credits);
+    let top = top_units(ctx, &totals, ctx.options.top);
+    let mut slot = vec![usize::MAX; credits.units()];
+    for (k, &u) in top.iter().enumerate() {
+        slot[u] = k;
+    }
+    let periods = ctx.periods()?;
+    let (np, nk) = (periods.len(), top.len());
+    let mut matrix = vec![0.0; np * nk];
+    let mut rest = vec![0.0; np];
+    let mut period_total = vec![0.0; np];
+    ctx.for_each_unit_period(&credits, &periods, None, |u, p, v| {
+        period_total[p] += v;
+        match slot.get(u) {
+            Some(&k) if k != usize::MAX => matrix[p * nk + k] += v,
+            _ => rest[p] += v,
+        }
+    });
+    let keys: Vec<String> = top.iter().map(|&u| ctx.unit_key(u).to_string()).collect();
+    let (mut pc, mut kc, mut dc, mut sc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in 0..np {
+        for k in 0..=nk {
+            let (key, x) = if k < nk {
+                (keys[k].clone(), matrix[p * nk + k])
+            } else {
+                ("rest".to_string(), rest[p])
+            };
+            pc.push(Some(periods.labels[p].clone()));
+            kc.push(Some(key));
+            dc.push(Some(x));
+            sc.push(share(x, period_total[p]));
+        }
+    }
+    let mut t = Table::new("shares");
+    t.push_str("period", pc);
+    t.push_str("key", kc);
+    t.push_f64("downloads", dc);
+    t.push_f64("share", sc);
+    let mut r = Report::new("shares", t);
+    if let Some(n) = ctx.unknown_note(&credits) {
+        r = r.note(n);
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- 3 concentration
+
+fn concentration(ctx: &mut Context) -> Result<Report> {
+    let credits = ctx.credits();
+    let periods = ctx.periods()?;
+    let np = periods.len();
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); np];
+    ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| values[p].push(v));
+    let m: Vec<_> = values.iter_mut().map(|v| measures(v)).collect();
+    let mut t = Table::new("concentration");
+    t.push_str("period", periods.labels.iter().cloned().map(Some).collect());
+    t.push_i64("units", m.iter().map(|x| Some(x.units as i64)).collect());
+    t.push_f64("total", m.iter().map(|x| Some(x.total)).collect());
+    t.push_f64("hhi", m.iter().map(|x| x.hhi).collect());
+    t.push_f64("gini", m.iter().map(|x| x.gini).collect());
+    t.push_f64("top1", m.iter().map(|x| x.top1).collect());
+    t.push_f64("top10", m.iter().map(|x| x.top10).collect());
+    t.push_f64("top100", m.iter().map(|x| x.top100).collect());
+    let resamples = ctx.options.bootstrap as usize;
+    let mut notes = Vec::new();
+    if resamples > 0 {
+        let kept: Vec<u32> = (0..ctx.s.models() as u32)
+            .filter(|&m| ctx.kept(m as usize))
+            .collect();
+        let mut rng = Rng::new(ctx.options.seed);
+        let mut hhi_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); np];
+        let mut gini_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); np];
+        let mut counts = vec![0u32; ctx.s.models()];
+        for _ in 0..resamples {
+            counts.iter_mut().for_each(|c| *c = 0);
+            for _ in 0..kept.len() {
+                let m = kept[rng.below(kept.len() as u64) as usize] as usize;
+                counts[m] += 1;
+            }
+            values.iter_mut().for_each(|v| v.clear());
+            ctx.for_each_unit_period(&credits, &periods, Some(&counts), |_, p, v| values[p].push(v));
+            for p in 0..np {
+                let x = measures(&mut values[p]);
+                // A resample without downloads in a period has no measure; it is left out.
+                if let Some(h) = x.hhi {
+                    hhi_samples[p].push(h);
+                }
+                if let Some(g) = x.gini {
+                    gini_samples[p].push(g);
+                }
+            }
+        }
+        let hhi_ci: Vec<_> = hhi_samples.iter_mut().map(percentile_interval).collect();
+        let gini_ci: Vec<_> = gini_samples.iter_mut().map(percentile_interval).collect();
+        t.push_f64("hhi_lo", hhi_ci.iter().map(|c| c.0).collect());
+        t.push_f64("hhi_hi", hhi_ci.iter().map(|c| c.1).collect());
+        t.push_f64("gini_lo", gini_ci.iter().map(|c| c.0).collect());
+        t.push_f64("gini_hi", gini_ci.iter().map(|c| c.1).collect());
+        notes.push(format!(
+            "bootstrap: {resamples} resamples of the {} models with replacement (seed {}), 95 % percentile intervals",
+            kept.len(),
+            ctx.options.seed
+        ));
+    }
+    let mut r = Report::new("concentration", t);
+    if let Some(n) = ctx.unknown_note(&credits) {
+        r = r.note(n);
+    }
+    r.notes.extend(notes);
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- 4 org-by-country
+
+fn org_by_country(ctx: &mut Context) -> Report {
+    let s = ctx.s;
+    let lineage =
+        (ctx.options.attribution == Attribution::Root).then(|| ctx.cache.lineage(s, ctx.relations()));
+    let (nc, no) = (s.country.values.len(), s.org_type.values.len());
+    let mut acc = vec![0.0; nc * no];
+    let (mut unknown, mut all) = (0.0, 0.0);
+    for m in 0..s.models() {
+        let t = ctx.total(m);
+        if t <= 0.0 {
+            continue;
+        }
+        all += t;
+        let own = [m as u32];
+        let roots = match &lineage {
+            Some(l) if !l.roots(m).is_empty() => l.roots(m),
+            _ => &own[..],
+        };
+        let w = t / roots.len() as f64;
+        for &r in roots {
+            match (code_of(&s.country, r as usize), code_of(&s.org_type, r as usize)) {
+                (Some(c), Some(o)) => acc[c as usize * no + o as usize] += w,
+                _ => unknown += w,
+            }
+        }
+    }
+    let country_total: Vec<f64> = (0..nc).map(|c| acc[c * no..(c + 1) * no].iter().sum()).collect();
+    let mut countries: Vec<usize> = (0..nc).filter(|&c| country_total[c] > 0.0).collect();
+    countries.sort_by(|&a, &b| {
+        country_total[b]
+            .total_cmp(&country_total[a])
+            .then_with(|| s.country.values[a].cmp(&s.country.values[b]))
+    });
+    let (mut cc, mut oc, mut dc, mut sc, mut tc) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for &c in &countries {
+        let mut orgs: Vec<usize> = (0..no).filter(|&o| acc[c * no + o] > 0.0).collect();
+        orgs.sort_by(|&a, &b| {
+            acc[c * no + b]
+                .total_cmp(&acc[c * no + a])
+                .then_with(|| s.org_type.values[a].cmp(&s.org_type.values[b]))
+        });
+        for o in orgs {
+            cc.push(Some(s.country.values[c].clone()));
+            oc.push(Some(s.org_type.values[o].clone()));
+            dc.push(Some(acc[c * no + o]));
+            sc.push(share(acc[c * no + o], country_total[c]));
+            tc.push(Some(country_total[c]));
+        }
+    }
+    let mut t = Table::new("org-by-country");
+    t.push_str("country", cc);
+    t.push_str("org_type", oc);
+    t.push_f64("downloads", dc);
+    t.push_f64("share", sc);
+    t.push_f64("country_downloads", tc);
+    let mut r = Report::new("org-by-country", t);
+    if unknown > 0.0 && all > 0.0 {
+        r = r.note(format!(
+            "{:.2} % of the downloads belong to models whose country or org type is unknown and are left out",
+            100.0 * unknown / all
+        ));
+    }
+    r
+}
+
+// ---------------------------------------------------------------- attribute labels
+
+/// The labels of an attribute for every model: single-valued, multi-label, or the relations of the
+/// model's base edges (`none` for a model without base models). Models without a value get the
+/// label [`MISSING`] (not for `relation`).
+enum Labels<'a> {
+    Single(&'a Categorical),
+    Multi(&'a MultiLabel),
+    Relation(&'a Snapshot),
+}
+
+impl<'a> Labels<'a> {
+    fn of(s: &'a Snapshot, name: &str) -> Result<Labels<'a>> {
+        if name == "relation" {
+            return Ok(Labels::Relation(s));
+        }
+        Ok(match s.attribute(name)? {
+            Attribute::Single(c) => Labels::Single(c),
+            Attribute::Multi(m) => Labels::Multi(m),
+        })
+    }
+
+    /// Number of labels, [`MISSING`] (or `none`) being the last.
+    fn count(&self) -> usize {
+        match self {
+            Labels::Single(c) => c.values.len() + 1,
+            Labels::Multi(m) => m.values.len() + 1,
+            Labels::Relation(_) => Relation::ALL.len() + 1,
+        }
+    }
+
+    fn name(&self, k: usize) -> String {
+        let missing = self.count() - 1;
+        match self {
+            Labels::Relation(_) if k == missing => "none".to_string(),
+            Labels::Relation(_) => Relation::from_code(k as u8)
+                .map(|r| r.as_str())
+                .unwrap_or("")
+                .to_string(),
+            _ if k == missing => MISSING.to_string(),
+            Labels::Single(c) => c.values.get(k).cloned().unwrap_or_default(),
+            Labels::Multi(m) => m.values.get(k).cloned().unwrap_or_default(),
+        }
+    }
+
+    /// Calls `f` once for every distinct label of model `m`.
+    fn each(&self, m: usize, mut f: impl FnMut(usize)) {
+        let missing = self.count() - 1;
+        match self {
+            Labels::Single(c) => f(code_of(c, m).map(|k| k as usize).unwrap_or(missing)),
+            Labels::Multi(ml) => {
+                let mut any = false;
+                for &k in ml.labels(m) {
+                    if (k as usize) < missing {
+                        any = true;
+                        f(k as usize);
+                    }
+                }
+                if !any {
+                    f(missing)
+                }
+            }
+            Labels::Relation(s) => {
+                let (a, b) = match (s.base_offsets.get(m), s.base_offsets.get(m + 1)) {
+                    (Some(&a), Some(&b)) => (a as usize, b as usize),
+                    _ => (0, 0),
+                };
+                let mut bits = 0u8;
+                for r in s.base_relation.get(a..b).unwrap_or(&[]) {
+                    bits |= r.bit();
+                }
+                if bits == 0 {
+                    f(missing);
+                }
+                for r in Relation::ALL {
+                    if bits & r.bit() != 0 {
+                        f(r as usize);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- 5 incidence
+
+struct IncidenceRow {
+    attribute: String,
+    value: String,
+    test: crate::incidence::ValueTest,
+    per_period: Vec<Option<f64>>,
+    has_before: f64,
+    has_after: f64,
+}
+
+fn incidence(ctx: &mut Context) -> Result<Report> {
+    direct_only_note(ctx);
+    let s = ctx.s;
+    let options = ctx.options;
+    let names: Vec<&str> = match &options.attribute {
+        Some(a) => vec![a.as_str()],
+        // Every attribute but the developer (one value per developer: a table of its own).
+        None => ATTRIBUTES.iter().copied().filter(|a| *a != "author").collect(),
+    };
+    let labels: Vec<Labels> = names.iter().map(|n| Labels::of(s, n)).collect::<Result<_>>()?;
+    let cuts = cut_days(options)?;
+    let period_labels = cut_labels(&cuts);
+    let np = period_labels.len();
+    let split =
+        parse_date(&options.before_until).map_err(|e| Error::option("before-until", e.to_string()))?;
+    // Cells per value: period p, group g (0 before, 1 after) at p * 2 + g.
+    let cells = np * 2;
+    let mut acc: Vec<Vec<f64>> = labels.iter().map(|l| vec![0.0; l.count() * cells]).collect();
+    let mut total = vec![0.0; cells];
+    let mut add_model = |m: usize, cell_values: &[f64], touched: &[usize]| {
+        for (a, l) in labels.iter().enumerate() {
+            let acc = &mut acc[a];
+            l.each(m, |k| {
+                for &c in touched {
+                    acc[k * cells + c] += cell_values[c];
+                }
+            });
+        }
+    };
+    match options.basis {
+        Basis::Downloads => {
+            let cell_of_week = |w: i32| {
+                let monday = crate::time::day_of_week_index(w);
+                cut_index(&cuts, monday) * 2 + (monday > split) as usize
+            };
+            let mut scratch = vec![0.0; cells];
+            let mut touched = Vec::new();
+            for m in 0..s.models() {
+                if !ctx.kept(m) {
+                    continue;
+                }
+                let (weeks, downloads) = ctx.model_rows(m);
+                if weeks.is_empty() {
+                    continue;
+                }
+                for (&w, &d) in weeks.iter().zip(downloads) {
+                    let c = cell_of_week(w as i32);
+                    if let Some(x) = scratch.get_mut(c) {
+                        if *x == 0.0 {
+                            touched.push(c);
+                        }
+                        *x += d as f64;
+                    }
+                }
+                touched.sort_unstable();
+                touched.dedup();
+                for &c in &touched {
+                    total[c] += scratch[c];
+                }
+                add_model(m, &scratch, &touched);
+                for &c in &touched {
+                    scratch[c] = 0.0;
+                }
+                touched.clear();
+            }
+        }
+        Basis::Models => {
+            let (from, to) = crate::filter::week_range(options)?;
+            let mut one = vec![0.0; cells];
+            for m in 0..s.models() {
+                let day = s.created.get(m).copied().unwrap_or(NO_DATE);
+                if !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+                    continue;
+                }
+                let c = cut_index(&cuts, day) * 2 + (day > split) as usize;
+                one[c] = 1.0;
+                total[c] += 1.0;
+                add_model(m, &one, &[c]);
+                one[c] = 0.0;
+            }
+            ctx.notes
+                .push("basis models: each model counts once, in the period of its creation day".to_string());
+        }
+    }
+    let group_total = |v: &[f64], g: usize| (0..np).map(|p| v[p * 2 + g]).sum::<f64>();
+    let (tb, ta) = (group_total(&total, 0), group_total(&total, 1));
+    let mut rows: Vec<IncidenceRow> = Vec::new();
+    let mut overall = Table::new("overall");
+    let (mut oa, mut ov, mut ox, mut od, mut op) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (a, l) in labels.iter().enumerate() {
+        let acc = &acc[a];
+        let k = l.count();
+        let mut order: Vec<(usize, f64)> = (0..k)
+            .map(|v| (v, acc[v * cells..(v + 1) * cells].iter().sum::<f64>()))
+            .filter(|x| x.1 > 0.0)
+            .collect();
+        order.sort_by(|x, y| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0)));
+        let mut table = Vec::with_capacity(order.len() * 2);
+        for &(v, _) in &order {
+            let cellv = &acc[v * cells..(v + 1) * cells];
+            let (hb, ha) = (group_total(cellv, 0), group_total(cellv, 1));
+            table.push(hb);
+            table.push(ha);
+            let test = value_test(hb, tb, ha, ta);
+            let per_period = (0..np)
+                .map(|p| share(cellv[p * 2] + cellv[p * 2 + 1], total[p * 2] + total[p * 2 + 1]))
+                .collect();
+            rows.push(IncidenceRow {
+                attribute: names[a].to_string(),
+                value: l.name(v),
+                test,
+                per_period,
+                has_before: hb,
+                has_after: ha,
+            });
+        }
+        let chi = chi2_table(&table, order.len(), 2);
+        oa.push(Some(names[a].to_string()));
+        ov.push(Some(order.len() as i64));
+        ox.push(chi.map(|c| c.0));
+        od.push(chi.map(|c| c.1 as i64));
+        op.push(chi.map(|c| c.2));
+    }
+    if let Some(max_p) = options.max_p {
+        rows.retain(|r| r.test.p.is_some_and(|p| p < max_p));
+    }
+    let mut t = Table::new("incidence");
+    t.push_str(
+        "attribute",
+        rows.iter().map(|r| Some(r.attribute.clone())).collect(),
+    );
+    t.push_str("value", rows.iter().map(|r| Some(r.value.clone())).collect());
+    t.push_f64("before", rows.iter().map(|r| r.test.before).collect());
+    t.push_f64("after", rows.iter().map(|r| r.test.after).collect());
+    t.push_f64("ratio", rows.iter().map(|r| r.test.ratio).collect());
+    t.push_f64("chi2", rows.iter().map(|r| r.test.chi2).collect());
+    t.push_f64("p", rows.iter().map(|r| r.test.p).collect());
+    t.push_f64("has_before", rows.iter().map(|r| Some(r.has_before)).collect());
+    t.push_f64("has_after", rows.iter().map(|r| Some(r.has_after)).collect());
+    for (p, label) in period_labels.iter().enumerate() {
+        t.push_f64(
+            &format!("incidence_{label}"),
+            rows.iter().map(|r| r.per_period[p]).collect(),
+        );
+    }
+    overall.push_str("attribute", oa);
+    overall.push_i64("values", ov);
+    overall.push_f64("chi2", ox);
+    overall.push_i64("df", od);
+    overall.push_f64("p", op);
+    let basis = match options.basis {
+        Basis::Downloads => "downloads",
+        Basis::Models => "models",
+    };
+    Ok(Report::new("incidence", t).with(overall).note(format!(
+        "before = up to {} ({basis}: {tb}), after = later ({basis}: {ta}); chi-squared without continuity correction",
+        options.before_until
+    )))
+}
+
+// ---------------------------------------------------------------- 6 sizes
+
+fn sizes(ctx: &mut Context) -> Result<Report> {
+    direct_only_note(ctx);
+    let s = ctx.s;
+    let fit = ctx.cache.estimator(s, ctx.options.seed);
+    let param_of = |m: usize| -> Option<f64> {
+        let p = s.params.get(m).copied().unwrap_or(f64::NAN);
+        if p.is_finite() && p > 0.0 {
+            return Some(p);
+        }
+        fit.estimator
+            .and_then(|e| e.estimate(s.file_bytes.get(m).copied().unwrap_or(f64::NAN)))
+    };
+    let years = ctx.periods_of(Granularity::Year)?;
+    let mut downloaded: Vec<Vec<(f64, f64)>> = vec![Vec::new(); years.len()];
+    let mut no_size_downloads = 0.0;
+    let mut all_downloads = 0.0;
+    ctx.for_each_model_period(&years, |m, p, v| {
+        all_downloads += v;
+        match param_of(m) {
+            Some(x) => downloaded[p].push((x, v)),
+            None => no_size_downloads += v,
+        }
+    });
+    let (from, to) = crate::filter::week_range(ctx.options)?;
+    let mut created: BTreeMap<i32, Vec<(f64, f64)>> = BTreeMap::new();
+    for m in 0..s.models() {
+        let day = s.created.get(m).copied().unwrap_or(NO_DATE);
+        if !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+            continue;
+        }
+        if let Some(x) = param_of(m) {
+            created.entry(civil_from_days(day).0).or_default().push((x, 1.0));
+        }
+    }
+    // (year, basis, (parameters, weight) pairs).
+    type Group = (i64, &'static str, Vec<(f64, f64)>);
+    let mut groups: Vec<Group> = Vec::new();
+    for (p, pairs) in downloaded.into_iter().enumerate() {
+        let year = years.labels.get(p).and_then(|l| l.parse().ok()).unwrap_or(0);
+        groups.push((year, "downloaded", pairs));
+    }
+    for (year, pairs) in created {
+        groups.push((year as i64, "created", pairs));
+    }
+    groups.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)));
+    let mut t = Table::new("sizes");
+    let mut d = Table::new("density");
+    let (mut yc, mut bc, mut nc, mut mc, mut medc, mut q25c, mut q75c, mut wc) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut dy, mut db, mut dx, mut dv) = (vec![], vec![], vec![], vec![]);
+    for (year, basis, mut pairs) in groups {
+        let summary = crate::sizes::summarize(&mut pairs);
+        yc.push(Some(year));
+        bc.push(Some(basis.to_string()));
+        nc.push(Some(summary.n as i64));
+        mc.push(summary.mean);
+        medc.push(summary.median);
+        q25c.push(summary.q25);
+        q75c.push(summary.q75);
+        wc.push(Some(summary.weight));
+        // `summarize` sorted the pairs by parameters, so their log10 is sorted too.
+        let logs: Vec<(f64, f64)> = pairs.iter().map(|&(x, w)| (x.log10(), w)).collect();
+        let (xs, ys) = crate::sizes::density(&logs);
+        for (x, y) in xs.into_iter().zip(ys) {
+            dy.push(Some(year));
+            db.push(Some(basis.to_string()));
+            dx.push(Some(x));
+            dv.push(Some(y));
+        }
+    }
+    t.push_i64("year", yc);
+    t.push_str("basis", bc);
+    t.push_i64("n", nc);
+    t.push_f64("mean", mc);
+    t.push_f64("median", medc);
+    t.push_f64("q25", q25c);
+    t.push_f64("q75", q75c);
+    t.push_f64("weight", wc);
+    d.push_i64("year", dy);
+    d.push_str("basis", db);
+    d.push_f64("x", dx);
+    d.push_f64("y", dv);
+    let mut e = Table::new("estimator");
+    let est = fit.estimator;
+    let coverage = |k: usize| share(k as f64, fit.models as f64);
+    e.push_f64("intercept", vec![est.map(|e| e.intercept)]);
+    e.push_f64("slope", vec![est.map(|e| e.slope)]);
+    e.push_f64("validation_r2", vec![est.and_then(|e| e.validation_r2)]);
+    e.push_i64("fitting_models", vec![Some(fit.fitting as i64)]);
+    e.push_i64("train", vec![est.map(|e| e.train as i64)]);
+    e.push_i64("validation", vec![est.map(|e| e.validation as i64)]);
+    e.push_i64("inliers", vec![est.map(|e| e.inliers as i64)]);
+    e.push_f64("coverage_before", vec![coverage(fit.known_before)]);
+    e.push_f64("coverage_after", vec![coverage(fit.known_after)]);
+    let mut r = Report::new("sizes", t).with(d).with(e);
+    r = match est {
+        Some(e) => r.note(format!(
+            "parameters missing from metadata estimated from file bytes (RANSAC in log-log space on {} \
+             safetensors models, seed {}): validation R² = {}, coverage {:.1} % → {:.1} %",
+            fit.fitting,
+            ctx.options.seed,
+            e.validation_r2
+                .map(|x| format!("{x:.3}"))
+                .unwrap_or_else(|| "n/a".into()),
+            100.0 * coverage(fit.known_before).unwrap_or(0.0),
+            100.0 * coverage(fit.known_after).unwrap_or(0.0)
+        )),
+        None => r.note(format!(
+            "no size estimator: fewer than {} models with safetensors parameters and file bytes",
+            crate::sizes::MIN_FIT_MODELS
+        )),
+    };
+    if no_size_downloads > 0.0 {
+        r = r.note(format!(
+            "{:.2} % of the downloads belong to models of unknown size and are left out",
+            100.0 * no_size_downloads / all_downloads
+        ));
+    }
+    Ok(r)
+}
+
+// ---------------------------------------------------------------- 7 flows
+
+fn flows(ctx: &mut Context) -> Report {
+    direct_only_note(ctx);
+    let s = ctx.s;
+    let relations = ctx.relations();
+    let lineage = ctx.cache.lineage(s, relations);
+    let nr = Relation::ALL.len();
+    let mut acc = [0.0; 3 * 5];
+    for m in 0..s.models() {
+        let t = ctx.total(m);
+        let depth = lineage.depth.get(m).copied().unwrap_or(0) as usize;
+        if t <= 0.0 || depth == 0 {
+            continue;
+        }
+        let bucket = depth.min(3) - 1;
+        let (_, rels) = match (s.base_offsets.get(m), s.base_offsets.get(m + 1)) {
+            (Some(&a), Some(&b)) if a <= b => (
+                s.base_model.get(a as usize..b as usize).unwrap_or(&[]),
+                s.base_relation.get(a as usize..b as usize).unwrap_or(&[]),
+            ),
+            _ => (&[][..], &[][..]),
+        };
+        let kept = rels.iter().filter(|r| relations.contains(**r)).count();
+        if kept == 0 {
+            continue;
+        }
+        for r in rels.iter().filter(|r| relations.contains(**r)) {
+            acc[bucket * nr + *r as usize] += t / kept as f64;
+        }
+    }
+    let depth_names = ["1", "2", "≥3"];
+    let (mut dc, mut rc, mut vc, mut sc) = (vec![], vec![], vec![], vec![]);
+    for (b, name) in depth_names.iter().enumerate() {
+        let total: f64 = acc[b * nr..(b + 1) * nr].iter().sum();
+        for r in Relation::ALL {
+            if !relations.contains(r) {
+                continue;
+            }
+            let x = acc[b * nr + r as usize];
+            dc.push(Some(name.to_string()));
+            rc.push(Some(r.as_str().to_string()));
+            vc.push(Some(x));
+            sc.push(share(x, total));
+        }
+    }
+    let mut t = Table::new("flows");
+    t.push_str("depth", dc);
+    t.push_str("relation", rc);
+    t.push_f64("downloads", vc);
+    t.push_f64("share", sc);
+    Report::new("flows", t).note(
+        "depth = longest path to a root along the chosen relations; a model with several base edges \
+         splits its downloads equally among them",
+    )
+}
+
+// ---------------------------------------------------------------- 8 modality
+
+fn modality(ctx: &mut Context) -> Report {
+    direct_only_note(ctx);
+    let s = ctx.s;
+    let sides = [
+        ("input", Labels::Multi(&s.input_modalities)),
+        ("output", Labels::Multi(&s.output_modalities)),
+    ];
+    let mut total = 0.0;
+    let mut acc: Vec<Vec<f64>> = sides.iter().map(|(_, l)| vec![0.0; l.count()]).collect();
+    for m in 0..s.models() {
+        let t = ctx.total(m);
+        if t <= 0.0 {
+            continue;
+        }
+        total += t;
+        for (k, (_, l)) in sides.iter().enumerate() {
+            l.each(m, |v| acc[k][v] += t);
+        }
+    }
+    let (mut sc, mut mc, mut dc, mut shc) = (vec![], vec![], vec![], vec![]);
+    for (k, (side, l)) in sides.iter().enumerate() {
+        let mut order: Vec<usize> = (0..l.count()).filter(|&v| acc[k][v] > 0.0).collect();
+        order.sort_by(|&a, &b| acc[k][b].total_cmp(&acc[k][a]).then(a.cmp(&b)));
+        for v in order {
+            sc.push(Some(side.to_string()));
+            mc.push(Some(l.name(v)));
+            dc.push(Some(acc[k][v]));
+            shc.push(share(acc[k][v], total));
+        }
+    }
+    let mut t = Table::new("modality");
+    t.push_str("side", sc);
+    t.push_str("modality", mc);
+    t.push_f64("downloads", dc);
+    t.push_f64("share", shc);
+    Report::new("modality", t).note(
+        "a model with several modalities on a side counts under each, so a side's shares may sum above 1",
+    )
+}
+
+// ---------------------------------------------------------------- 9 trends
+
+fn trends(ctx: &mut Context) -> Result<Report> {
+    direct_only_note(ctx);
+    let name = ctx
+        .options
+        .attribute
+        .clone()
+        .unwrap_or_else(|| "pipeline_tag".to_string());
+    let labels = Labels::of(ctx.s, &name)?;
+    let periods: PeriodMap = ctx.periods()?;
+    let (np, nv) = (periods.len(), labels.count());
+    let mut acc = vec![0.0; np * nv];
+    let mut total = vec![0.0; np];
+    ctx.for_each_model_period(&periods, |m, p, v| {
+        total[p] += v;
+        labels.each(m, |k| acc[p * nv + k] += v);
+    });
+    let mut order: Vec<(usize, f64)> = (0..nv)
+        .map(|k| (k, (0..np).map(|p| acc[p * nv + k]).sum::<f64>()))
+        .filter(|x| x.1 > 0.0)
+        .collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let names: Vec<String> = order.iter().map(|&(k, _)| labels.name(k)).collect();
+    let (mut pc, mut vc, mut dc, mut sc) = (vec![], vec![], vec![], vec![]);
+    for p in 0..np {
+        for (j, &(k, _)) in order.iter().enumerate() {
+            pc.push(Some(periods.labels[p].clone()));
+            vc.push(Some(names[j].clone()));
+            dc.push(Some(acc[p * nv + k]));
+            sc.push(share(acc[p * nv + k], total[p]));
+        }
+    }
+    let mut t = Table::new("trends");
+    t.push_str("period", pc);
+    t.push_str("value", vc);
+    t.push_f64("downloads", dc);
+    t.push_f64("share", sc);
+    let mut r = Report::new("trends", t).note(format!("attribute: {name}"));
+    if matches!(labels, Labels::Multi(_)) {
+        r = r.note("a model with several labels counts under each, so a period's shares may sum above 1");
+    }
+    Ok(r)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::{ParamSource, Strings};
+    use crate::time::{day_of_week_index, days_from_civil};
+
+    /// A tiny snapshot built by hand (weeks are week indexes of `crate::time`).
+    /// Models: a/base (root, US, company), a/ft (finetune of a/base, US, company),
+    ///         b/root (root, FR, academic), b/merge (merge of a/ft and b/root, FR, academic),
+    ///         c/tiny (root, no country, 10 downloads in total).
+    #[allow(clippy::field_reassign_with_default)]
+    pub(crate) fn tiny() -> Snapshot {
+        // Weeks w0..w0+3 have Mondays in December 2024; w0+4 is the week of Monday 2025-01-06.
+        let w0 = week_of_day(days_from_civil(2024, 12, 9));
+        let mut s = Snapshot::default();
+        s.id = ["a/base", "a/ft", "b/root", "b/merge", "c/tiny"]
+            .iter()
+            .collect::<Strings>();
+        s.author = Categorical::from_options(["a", "a", "b", "b", "c"].map(Some));
+        s.country = Categorical::from_options([Some("US"), Some("US"), Some("FR"), Some("FR"), None]);
+        s.org_type = Categorical::from_options([
+            Some("company"),
+            Some("company"),
+            Some("academic"),
+            Some("academic"),
+            None,
+        ]);
+        let created_week = [w0, w0 + 1, w0, w0 + 4, w0];
+        s.created = created_week.iter().map(|&w| day_of_week_index(w) + 2).collect();
+        s.base_offsets = vec![0, 0, 1, 1, 3, 3];
+        s.base_model = vec![0, 1, 2];
+        s.base_relation = vec![Relation::Finetune, Relation::Merge, Relation::Merge];
+        // Weekly rows: (model, week offset, downloads).
+        let rows: [(usize, i32, u32); 10] = [
+            (0, 0, 100),
+            (0, 4, 300),
+            (0, 60, 1000),
+            (1, 1, 50),
+            (1, 5, 150),
+            (2, 0, 200),
+            (2, 4, 200),
+            (3, 4, 400),
+            (3, 5, 100),
+            (4, 0, 10),
+        ];
+        s.weekly_offsets = vec![0];
+        for m in 0..5 {
+            for &(_, dw, d) in rows.iter().filter(|r| r.0 == m) {
+                s.weekly_week.push((w0 + dw) as u16);
+                s.weekly_downloads.push(d);
+            }
+            s.weekly_offsets.push(s.weekly_week.len() as u32);
+        }
+        let n = 5;
+        s.likes = vec![0.0; n];
+        s.downloads_30d = vec![f64::NAN; n];
+        s.downloads_all_time = vec![f64::NAN; n];
+        s.params = vec![1e9, 1e9, 7e9, f64::NAN, 1e8];
+        s.params_source = vec![ParamSource::Safetensors; n];
+        s.file_bytes = vec![2e9, 2e9, 14e9, 14e9, 2e8];
+        s.pipeline_tag = Categorical::from_options([
+            Some("text-generation"),
+            Some("text-generation"),
+            Some("image"),
+            Some("text-generation"),
+            None,
+        ]);
+        s.library = Categorical::nulls(n);
+        s.license = Categorical::from_options(["mit", "apache", "mit", "mit", "mit"].map(Some));
+        s.gated = Categorical::from_options(["false"; 5].map(Some));
+        s.languages =
+            MultiLabel::from_lists(vec![vec!["en"], vec!["en", "fr"], vec!["fr"], vec![], vec!["en"]]);
+        s.input_modalities = MultiLabel::from_lists(vec![
+            vec!["text"],
+            vec!["text"],
+            vec!["image", "text"],
+            vec!["text"],
+            vec![],
+        ]);
+        s.output_modalities = MultiLabel::from_lists(vec![vec!["text"]; 5]);
+        s.architecture = Categorical::nulls(n);
+        s.training_methods = MultiLabel::empty(n);
+        s.training_data = Categorical::nulls(n);
+        s.meta.snapshot_date = "2025-03-01".into();
+        s
+    }
+
+    fn report(view: &str, pairs: &[(&str, &str)]) -> Report {
+        let engine = Engine::new(tiny());
+        let options = Options::from_pairs(pairs.iter().copied()).unwrap();
+        run(&engine, view, &options).unwrap()
+    }
+
+    fn f64s(r: &Report, table: &str, col: &str) -> Vec<Option<f64>> {
+        match r.table(table).unwrap().column(col).unwrap() {
+            crate::views::ColumnData::F64(v) => v.clone(),
+            crate::views::ColumnData::I64(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
+            _ => panic!("{col} is not numeric"),
+        }
+    }
+
+    fn strs(r: &Report, table: &str, col: &str) -> Vec<String> {
+        match r.table(table).unwrap().column(col).unwrap() {
+            crate::views::ColumnData::Str(v) => v.iter().map(|x| x.clone().unwrap_or_default()).collect(),
+            _ => panic!("{col} is not text"),
+        }
+    }
+
+    fn close(a: Option<f64>, b: f64) -> bool {
+        a.is_some_and(|a| (a - b).abs() < 1e-12)
+    }
+
+    #[test]
+    fn leaderboard_by_hand() {
+        // No population filter, no window: developer a = 100+300+1000+50+150 = 1600,
+        // b = 200+200+400+100 = 900, c = 10; total 2510.
+        let r = report("leaderboard", &[("min-downloads", "0"), ("no-window", "")]);
+        assert_eq!(strs(&r, "leaderboard", "key"), vec!["a", "b", "c"]);
+        assert_eq!(
+            f64s(&r, "leaderboard", "downloads"),
+            vec![Some(1600.0), Some(900.0), Some(10.0)]
+        );
+        assert!(close(f64s(&r, "leaderboard", "share")[0], 1600.0 / 2510.0));
+        // Window L = 52 drops a/base's week-60 row: a = 600, b = 900, c = 10.
+        // Population filter 200 (default) drops c/tiny (10 downloads).
+        let r = report("leaderboard", &[]);
+        assert_eq!(
+            f64s(&r, "leaderboard", "downloads"),
+            vec![Some(900.0), Some(600.0)]
+        );
+        assert!(close(f64s(&r, "leaderboard", "share")[1], 600.0 / 1500.0));
+    }
+
+    #[test]
+    fn root_attribution_by_hand() {
+        // Roots: a/ft → a/base; b/merge → {a/base, b/root}, split 1/2 each (b/merge has 500).
+        // Model level, no window: a/base = 1400 + 200 + 250 = 1850, b/root = 400 + 250 = 650.
+        let r = report(
+            "leaderboard",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("attribution", "root"),
+                ("level", "model"),
+            ],
+        );
+        assert_eq!(strs(&r, "leaderboard", "key"), vec!["a/base", "b/root", "c/tiny"]);
+        assert_eq!(
+            f64s(&r, "leaderboard", "downloads"),
+            vec![Some(1850.0), Some(650.0), Some(10.0)]
+        );
+        // Following only finetune edges, b/merge is its own root.
+        let r = report(
+            "leaderboard",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("attribution", "root"),
+                ("level", "model"),
+                ("relations", "finetune"),
+            ],
+        );
+        assert_eq!(f64s(&r, "leaderboard", "downloads")[0], Some(1600.0));
+        assert_eq!(strs(&r, "leaderboard", "key")[1], "b/merge");
+    }
+
+    #[test]
+    fn country_level_drops_unknown() {
+        // c/tiny has no country: left out, with a note.
+        let r = report(
+            "leaderboard",
+            &[("min-downloads", "0"), ("no-window", ""), ("level", "country")],
+        );
+        assert_eq!(strs(&r, "leaderboard", "key"), vec!["US", "FR"]);
+        assert!(close(f64s(&r, "leaderboard", "share")[0], 1600.0 / 2500.0));
+        assert!(r.notes.iter().any(|n| n.contains("unknown")), "{:?}", r.notes);
+    }
+
+    #[test]
+    fn concentration_by_hand_per_period() {
+        // Paper periods, developer level, no window, no population filter.
+        // ≤2024 (weeks w0..w0+3): a = 100 + 50 = 150, b = 200, c = 10 → total 360.
+        // ≥2025: a = 300 + 150 + 1000 = 1450, b = 200 + 400 + 100 = 700 → total 2150.
+        let r = report(
+            "concentration",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("granularity", "periods"),
+            ],
+        );
+        assert_eq!(strs(&r, "concentration", "period"), vec!["2024", "≥2025"]);
+        let hhi = f64s(&r, "concentration", "hhi");
+        let expect0 = (150f64 / 360.0).powi(2) + (200f64 / 360.0).powi(2) + (10f64 / 360.0).powi(2);
+        let expect1 = (1450f64 / 2150.0).powi(2) + (700f64 / 2150.0).powi(2);
+        assert!(close(hhi[0], expect0) && close(hhi[1], expect1), "{hhi:?}");
+        // Gini ≥2025: sorted 700, 1450: 2(700 + 2900)/(2·2150) − 3/2.
+        let gini = f64s(&r, "concentration", "gini");
+        assert!(close(gini[1], 2.0 * 3600.0 / 4300.0 - 1.5));
+        assert!(close(f64s(&r, "concentration", "top1")[0], 200.0 / 360.0));
+        assert_eq!(f64s(&r, "concentration", "units"), vec![Some(3.0), Some(2.0)]);
+    }
+
+    #[test]
+    fn empty_weeks_give_null_measures() {
+        // Weekly granularity: the weeks between w0+5 and w0+60 have no downloads.
+        let r = report("concentration", &[("min-downloads", "0"), ("no-window", "")]);
+        let hhi = f64s(&r, "concentration", "hhi");
+        assert_eq!(hhi.len(), 61);
+        assert_eq!(hhi[30], None);
+        assert_eq!(f64s(&r, "concentration", "units")[30], Some(0.0));
+        // Everything filtered away: the snapshot's periods remain, every measure null, no error.
+        let r = report("concentration", &[("min-downloads", "1e12")]);
+        assert!(f64s(&r, "concentration", "hhi").iter().all(|x| x.is_none()));
+        assert!(f64s(&r, "concentration", "gini").iter().all(|x| x.is_none()));
+    }
+
+    #[test]
+    fn bootstrap_interval_brackets_and_repeats() {
+        let pairs = [
+            ("min-downloads", "0"),
+            ("no-window", ""),
+            ("granularity", "periods"),
+            ("bootstrap", "50"),
+            ("seed", "3"),
+        ];
+        let a = report("concentration", &pairs);
+        let b = report("concentration", &pairs);
+        assert_eq!(a.main(), b.main());
+        let (lo, hi) = (
+            f64s(&a, "concentration", "hhi_lo"),
+            f64s(&a, "concentration", "hhi_hi"),
+        );
+        assert!(lo[1].unwrap() <= hi[1].unwrap());
+        assert!(lo[1].unwrap() >= 0.0 && hi[1].unwrap() <= 1.0);
+    }
+
+    #[test]
+    fn shares_sum_to_one_per_period() {
+        let r = report(
+            "shares",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("granularity", "periods"),
+                ("top", "1"),
+            ],
+        );
+        // Top unit over the range is a (1600); rows: a and rest per period.
+        assert_eq!(strs(&r, "shares", "key"), vec!["a", "rest", "a", "rest"]);
+        assert_eq!(
+            f64s(&r, "shares", "downloads"),
+            vec![Some(150.0), Some(210.0), Some(1450.0), Some(700.0)]
+        );
+        let s = f64s(&r, "shares", "share");
+        assert!(close(Some(s[0].unwrap() + s[1].unwrap()), 1.0));
+    }
+
+    #[test]
+    fn incidence_by_hand() {
+        // License, paper split (before = up to 2024-12-31), downloads basis, no window/filter.
+        // Before: total 360; mit = a/base 100 + b/root 200 + c/tiny 10 = 310; apache = a/ft 50.
+        // After: total 2150; mit = 1300 + 200 + 500 = 2000; apache = 150.
+        let r = report(
+            "incidence",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("attribute", "license"),
+            ],
+        );
+        assert_eq!(strs(&r, "incidence", "value"), vec!["mit", "apache"]);
+        assert!(close(f64s(&r, "incidence", "before")[0], 310.0 / 360.0));
+        assert!(close(f64s(&r, "incidence", "after")[0], 2000.0 / 2150.0));
+        // 2×2 [[310, 2000], [50, 150]]: n 2510, margins 2310/200, 360/2150.
+        let chi2 = 2510.0 * (310.0f64 * 150.0 - 2000.0 * 50.0).powi(2) / (2310.0 * 200.0 * 360.0 * 2150.0);
+        let got = f64s(&r, "incidence", "chi2")[0].unwrap();
+        assert!((got - chi2).abs() < 1e-9, "{got} vs {chi2}");
+        // Per-period columns: `incidence_2024` = 310/360.
+        assert!(close(f64s(&r, "incidence", "incidence_2024")[0], 310.0 / 360.0));
+        assert_eq!(f64s(&r, "overall", "df"), vec![Some(1.0)]);
+    }
+
+    #[test]
+    fn incidence_models_basis_and_filter() {
+        // Models basis: created before 2025: a/base, a/ft, b/root, c/tiny (mit: 3 of 4);
+        // after: b/merge (mit: 1 of 1).
+        let r = report(
+            "incidence",
+            &[
+                ("min-downloads", "0"),
+                ("attribute", "license"),
+                ("basis", "models"),
+            ],
+        );
+        assert!(close(f64s(&r, "incidence", "before")[0], 0.75));
+        assert!(close(f64s(&r, "incidence", "after")[0], 1.0));
+        let r = report(
+            "incidence",
+            &[
+                ("min-downloads", "0"),
+                ("attribute", "license"),
+                ("max-p", "1e-300"),
+            ],
+        );
+        assert_eq!(r.main().rows(), 0);
+    }
+
+    #[test]
+    fn flows_modality_trends_by_hand() {
+        // Flows, no window: depth 1 = a/ft (finetune, 200); depth 2 = b/merge (merge, 500; longest
+        // path b/merge → a/ft → a/base).
+        let r = report("flows", &[("min-downloads", "0"), ("no-window", "")]);
+        let d = f64s(&r, "flows", "downloads");
+        let names = strs(&r, "flows", "relation");
+        let depth = strs(&r, "flows", "depth");
+        let at = |dp: &str, rel: &str| {
+            (0..d.len())
+                .find(|&i| depth[i] == dp && names[i] == rel)
+                .map(|i| d[i])
+        };
+        assert_eq!(at("1", "finetune"), Some(Some(200.0)));
+        assert_eq!(at("2", "merge"), Some(Some(500.0)));
+        assert_eq!(f64s(&r, "flows", "share")[0], Some(1.0));
+        // Modality: input text = 1400 + 200 + 400 + 500 = 2500 of 2510; image 400; missing 10.
+        let r = report("modality", &[("min-downloads", "0"), ("no-window", "")]);
+        assert_eq!(strs(&r, "modality", "modality")[0], "text");
+        assert!(close(f64s(&r, "modality", "share")[0], 2500.0 / 2510.0));
+        // Trends of pipeline_tag by paper period: ≤2024: text-generation = 150 of 360.
+        let r = report(
+            "trends",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("granularity", "periods"),
+            ],
+        );
+        assert_eq!(strs(&r, "trends", "value")[0], "text-generation");
+        assert!(close(f64s(&r, "trends", "share")[0], 150.0 / 360.0));
+    }
+
+    #[test]
+    fn org_by_country_by_hand() {
+        let r = report("org-by-country", &[("min-downloads", "0"), ("no-window", "")]);
+        assert_eq!(strs(&r, "org-by-country", "country"), vec!["US", "FR"]);
+        assert_eq!(f64s(&r, "org-by-country", "share"), vec![Some(1.0), Some(1.0)]);
+        assert_eq!(
+            f64s(&r, "org-by-country", "downloads"),
+            vec![Some(1600.0), Some(900.0)]
+        );
+    }
+
+    #[test]
+    fn sizes_by_hand() {
+        // Created basis, 2024: a/base 1e9, a/ft 1e9, b/root 7e9, c/tiny 1e8 (b/merge: 2025, its size
+        // is estimated; too few fitting models → no estimator, so left out).
+        let r = report("sizes", &[("min-downloads", "0"), ("no-window", "")]);
+        let years = f64s(&r, "sizes", "year");
+        let basis = strs(&r, "sizes", "basis");
+        let i = (0..years.len())
+            .find(|&i| years[i] == Some(2024.0) && basis[i] == "created")
+            .unwrap();
+        assert_eq!(f64s(&r, "sizes", "n")[i], Some(4.0));
+        // Sorted 1e8, 1e9, 1e9, 7e9: median (inverted CDF) = 1e9, mean = 9.1e9 / 4.
+        assert_eq!(f64s(&r, "sizes", "median")[i], Some(1e9));
+        assert!(close(f64s(&r, "sizes", "mean")[i].map(|x| x / 1e9), 9.1 / 4.0));
+        assert!(r.table("density").unwrap().rows() > 0);
+        assert!(
+            r.notes.iter().any(|n| n.contains("no size estimator")),
+            "{:?}",
+            r.notes
+        );
+    }
+
+    #[test]
+    fn where_subsets_and_errors() {
+        let r = report(
+            "leaderboard",
+            &[("min-downloads", "0"), ("no-window", ""), ("where", "country=FR")],
+        );
+        assert_eq!(strs(&r, "leaderboard", "key"), vec!["b"]);
+        let r = report(
+            "leaderboard",
+            &[
+                ("min-downloads", "0"),
+                ("no-window", ""),
+                ("where", "relation=merge"),
+                ("level", "model"),
+            ],
+        );
+        assert_eq!(strs(&r, "leaderboard", "key"), vec!["b/merge"]);
+        let engine = Engine::new(tiny());
+        let o = Options::from_pairs([("where", "country=Atlantis")]).unwrap();
+        let e = run(&engine, "leaderboard", &o).unwrap_err().to_string();
+        assert!(e.contains("where") && e.contains("Atlantis"), "{e}");
+    }
+
+    #[test]
+    fn snapshot_without_history_uses_30_day_counts() {
+        // No weekly rows: a/base 30 d = 500, a/ft unknown 30 d but 300 all-time, b/root 250,
+        // b/merge 0, c/tiny 100 (all-time 150: below the population filter of 200).
+        let mut s = tiny();
+        s.weekly_offsets = vec![0; 6];
+        s.weekly_week.clear();
+        s.weekly_downloads.clear();
+        s.downloads_30d = vec![500.0, f64::NAN, 250.0, 0.0, 100.0];
+        s.downloads_all_time = vec![9000.0, 300.0, 250.0, 0.0, 150.0];
+        let engine = Engine::new(s);
+        let r = run(&engine, "leaderboard", &Options::default()).unwrap();
+        // a = 500 + 300 = 800, b = 250; c/tiny and b/merge are left out by the population filter.
+        assert_eq!(strs(&r, "leaderboard", "key"), vec!["a", "b"]);
+        assert_eq!(
+            f64s(&r, "leaderboard", "downloads"),
+            vec![Some(800.0), Some(250.0)]
+        );
+        assert!(
+            r.notes.iter().any(|n| n.contains("no weekly download history")),
+            "{:?}",
+            r.notes
+        );
+        // One period: the week of the snapshot date (2025-03-01, a Saturday → Monday 2025-02-24).
+        let r = run(&engine, "concentration", &Options::default()).unwrap();
+        assert_eq!(strs(&r, "concentration", "period"), vec!["2025-02-24"]);
+    }
+
+    #[test]
+    fn empty_snapshot_gives_empty_tables() {
+        let engine = Engine::new(Snapshot {
+            weekly_offsets: vec![0],
+            base_offsets: vec![0],
+            ..Default::default()
+        });
+        for view in [
+            "leaderboard",
+            "shares",
+            "concentration",
+            "org-by-country",
+            "incidence",
+            "sizes",
+            "flows",
+            "modality",
+            "trends",
+        ] {
+            let r = run(&engine, view, &Options::default()).unwrap_or_else(|e| panic!("{view}: {e}"));
+            assert_eq!(r.main().rows(), if view == "flows" { 15 } else { 0 }, "{view}");
+        }
+    }
 }

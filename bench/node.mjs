@@ -1,0 +1,26 @@
+// The wasm benchmark in Node: node bench/node.mjs SNAPSHOT.arrow [RUNS] [OUT.json]
+// Loads www/pkg (build it with scripts/build wasm) and runs bench/suite.mjs on the snapshot.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runSuite } from './suite.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const [snapshotPath, runsArg, outPath] = process.argv.slice(2);
+if (!snapshotPath) {
+  console.error('usage: node bench/node.mjs SNAPSHOT.arrow [RUNS] [OUT.json]');
+  process.exit(2);
+}
+const pkg = await import(path.join(root, 'www/pkg/hubecon.js'));
+const result = await runSuite({
+  pkg,
+  wasmBytes: fs.readFileSync(path.join(root, 'www/pkg/hubecon_bg.wasm')),
+  snapshotBytes: new Uint8Array(fs.readFileSync(snapshotPath)),
+  queries: JSON.parse(fs.readFileSync(path.join(root, 'bench/queries.json'), 'utf8')),
+  runs: Number(runsArg || 3),
+  log: (line) => console.error(`  node: ${line}`),
+});
+result.runtime = `node ${process.version}`;
+const text = JSON.stringify(result, null, 1);
+if (outPath) fs.writeFileSync(outPath, text);
+else console.log(text);

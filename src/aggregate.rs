@@ -1,0 +1,663 @@
+//! The shared machinery of the Economies views: periods, the indexes cached in the engine, and the
+//! passes over download rows.
+//!
+//! **Periods.** A download week belongs to the period of its Monday. Labels: week = the Monday
+//! (`2024-01-01`), month `2024-01`, quarter `2024-Q1`, year `2024`; explicit periods (cut days
+//! c₁ < c₂ < …, each the last day of a period) are `≤c₁`, `c₁+1..c₂`, …, `≥cₖ+1`, written with years
+//! when the cuts are 31 December (the paper's `≤2022`, `2023`, `2024`, `≥2025`). A view lists every
+//! period from the first to the last week with downloads (within `from`/`to`), empty ones included.
+//!
+//! **Cached indexes** ([`EconomiesCache`], kept in the [`Engine`]): the fallback rows, per-model
+//! history totals and creation weeks, roots and depths per relation set, unit credits per (level,
+//! attribution, relation set), the window ranges and sums per (window, from, to), and the size
+//! estimator per seed. They are built on first use; a change of option reuses them.
+
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
+
+use crate::attribution::{self, Credits, Lineage};
+use crate::engine::Engine;
+use crate::filter::{self, FallbackRows, ModelMask, Rows, Windowed};
+use crate::options::{Attribution, Granularity, Level, Options};
+use crate::sizes::Estimator;
+use crate::snapshot::{RelationSet, Snapshot};
+use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
+use crate::{Error, Result};
+
+/// How many window-range entries the cache keeps (each is 16 bytes per model).
+const WINDOW_CACHE_ENTRIES: usize = 4;
+
+/// (level, attribution, relation-set bits; 0 for direct attribution).
+type CreditsKey = (Level, Attribution, u8);
+/// (window length, first week, last week).
+type WindowKey = (Option<u32>, i32, i32);
+
+/// Indexes derived from a snapshot for the Economies views, built on first use.
+#[derive(Default)]
+pub struct EconomiesCache {
+    fallback: OnceCell<Option<FallbackRows>>,
+    history_totals: OnceCell<Vec<f64>>,
+    created_weeks: OnceCell<Vec<i32>>,
+    week_bounds: OnceCell<Option<(i32, i32)>>,
+    lineages: RefCell<Vec<(u8, Rc<Lineage>)>>,
+    credits: RefCell<Vec<(CreditsKey, Rc<Credits>)>>,
+    windowed: RefCell<Vec<(WindowKey, Rc<Windowed>)>>,
+    estimators: RefCell<Vec<(u64, Rc<EstimatorFit>)>>,
+}
+
+/// The size estimator with its coverage figures.
+#[derive(Clone, Debug, Default)]
+pub struct EstimatorFit {
+    pub estimator: Option<Estimator>,
+    /// Models with a parameter count in the snapshot / with one after estimation.
+    pub known_before: usize,
+    pub known_after: usize,
+    pub models: usize,
+    /// Models the estimator was fitted on (safetensors counts with file bytes).
+    pub fitting: usize,
+}
+
+impl EconomiesCache {
+    fn fallback(&self, s: &Snapshot) -> Option<&FallbackRows> {
+        self.fallback
+            .get_or_init(|| filter::needs_fallback(s).then(|| filter::fallback_rows(s)))
+            .as_ref()
+    }
+
+    /// The download rows of the snapshot (weekly, or the fallback observations).
+    pub fn rows<'a>(&'a self, s: &'a Snapshot) -> Rows<'a> {
+        match self.fallback(s) {
+            Some(f) => f.rows(),
+            None => Rows::weekly(s),
+        }
+    }
+
+    pub fn is_fallback(&self, s: &Snapshot) -> bool {
+        self.fallback(s).is_some()
+    }
+
+    pub fn history_totals(&self, s: &Snapshot) -> &[f64] {
+        self.history_totals.get_or_init(|| {
+            let all_time = self.is_fallback(s).then_some(s.downloads_all_time.as_slice());
+            filter::history_totals(&self.rows(s), all_time)
+        })
+    }
+
+    pub fn created_weeks(&self, s: &Snapshot) -> &[i32] {
+        self.created_weeks
+            .get_or_init(|| filter::created_weeks(&s.created, &self.rows(s)))
+    }
+
+    pub fn week_bounds(&self, s: &Snapshot) -> Option<(i32, i32)> {
+        *self.week_bounds.get_or_init(|| self.rows(s).week_bounds())
+    }
+
+    pub fn lineage(&self, s: &Snapshot, relations: RelationSet) -> Rc<Lineage> {
+        if let Some((_, l)) = self.lineages.borrow().iter().find(|(k, _)| *k == relations.0) {
+            return l.clone();
+        }
+        let l = Rc::new(attribution::lineage(s, relations));
+        self.lineages.borrow_mut().push((relations.0, l.clone()));
+        l
+    }
+
+    /// Credits at a level; the relation set matters only with root attribution.
+    pub fn credits(
+        &self,
+        s: &Snapshot,
+        level: Level,
+        attr: Attribution,
+        relations: RelationSet,
+    ) -> Rc<Credits> {
+        let key = (
+            level,
+            attr,
+            if attr == Attribution::Root { relations.0 } else { 0 },
+        );
+        if let Some((_, c)) = self.credits.borrow().iter().find(|(k, _)| *k == key) {
+            return c.clone();
+        }
+        let lineage = (attr == Attribution::Root).then(|| self.lineage(s, relations));
+        let n = s.models();
+        let c = Rc::new(match level {
+            Level::Model => attribution::credits(n, n, |m| Some(m as u32), lineage.as_deref()),
+            Level::Developer => attribution::credits(
+                n,
+                s.author.values.len(),
+                |m| filter::code_of(&s.author, m),
+                lineage.as_deref(),
+            ),
+            Level::Country => attribution::credits(
+                n,
+                s.country.values.len(),
+                |m| filter::code_of(&s.country, m),
+                lineage.as_deref(),
+            ),
+            Level::OrgType => attribution::credits(
+                n,
+                s.org_type.values.len(),
+                |m| filter::code_of(&s.org_type, m),
+                lineage.as_deref(),
+            ),
+        });
+        self.credits.borrow_mut().push((key, c.clone()));
+        c
+    }
+
+    pub fn windowed(&self, s: &Snapshot, window: Option<u32>, from: i32, to: i32) -> Rc<Windowed> {
+        let window = if self.is_fallback(s) { None } else { window };
+        let key = (window, from, to);
+        if let Some((_, w)) = self.windowed.borrow().iter().find(|(k, _)| *k == key) {
+            return w.clone();
+        }
+        let w = Rc::new(filter::window_spans(
+            &self.rows(s),
+            self.created_weeks(s),
+            window,
+            from,
+            to,
+        ));
+        let mut cache = self.windowed.borrow_mut();
+        if cache.len() >= WINDOW_CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((key, w.clone()));
+        w
+    }
+
+    pub fn estimator(&self, s: &Snapshot, seed: u64) -> Rc<EstimatorFit> {
+        if let Some((_, e)) = self.estimators.borrow().iter().find(|(k, _)| *k == seed) {
+            return e.clone();
+        }
+        let e = Rc::new(fit_estimator(s, seed));
+        self.estimators.borrow_mut().push((seed, e.clone()));
+        e
+    }
+}
+
+fn fit_estimator(s: &Snapshot, seed: u64) -> EstimatorFit {
+    use crate::snapshot::ParamSource;
+    let n = s.models();
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    let mut known_before = 0;
+    for i in 0..n {
+        let p = s.params.get(i).copied().unwrap_or(f64::NAN);
+        let b = s.file_bytes.get(i).copied().unwrap_or(f64::NAN);
+        let known = p.is_finite() && p > 0.0;
+        known_before += known as usize;
+        if known && b.is_finite() && b > 0.0 && s.params_source.get(i) == Some(&ParamSource::Safetensors) {
+            x.push(b.log10());
+            y.push(p.log10());
+        }
+    }
+    let estimator = crate::sizes::fit_ransac(&x, &y, seed);
+    let known_after = (0..n)
+        .filter(|&i| {
+            let p = s.params.get(i).copied().unwrap_or(f64::NAN);
+            let b = s.file_bytes.get(i).copied().unwrap_or(f64::NAN);
+            (p.is_finite() && p > 0.0) || (estimator.is_some() && b.is_finite() && b > 0.0)
+        })
+        .count();
+    EstimatorFit {
+        estimator,
+        known_before,
+        known_after,
+        models: n,
+        fitting: x.len(),
+    }
+}
+
+/// Download weeks grouped into labelled periods.
+#[derive(Clone, Debug, Default)]
+pub struct PeriodMap {
+    pub first_week: i32,
+    /// Period index of week `first_week + k`.
+    pub period_of: Vec<u32>,
+    pub labels: Vec<String>,
+}
+
+impl PeriodMap {
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+    /// The period of a week; `None` outside the map.
+    #[inline]
+    pub fn of_week(&self, week: i32) -> Option<usize> {
+        let k = week.checked_sub(self.first_week)?;
+        self.period_of.get(usize::try_from(k).ok()?).map(|&p| p as usize)
+    }
+
+    /// Groups the weeks `first..=last` by `key(monday)`: consecutive weeks with the same key form a
+    /// period labelled `label(key)`. Keys must not decrease with the week.
+    pub fn build(
+        first: i32,
+        last: i32,
+        key: impl Fn(i32) -> i64,
+        label: impl Fn(i64, i32) -> String,
+    ) -> Self {
+        let mut map = PeriodMap {
+            first_week: first,
+            ..Default::default()
+        };
+        let mut current: Option<i64> = None;
+        for w in first..=last.max(first - 1) {
+            let monday = day_of_week_index(w);
+            let k = key(monday);
+            if current != Some(k) {
+                map.labels.push(label(k, monday));
+                current = Some(k);
+            }
+            map.period_of.push(map.labels.len() as u32 - 1);
+        }
+        map
+    }
+}
+
+/// Period index (0 = up to the first cut) of a day among increasing cut days.
+pub fn cut_index(cuts: &[i32], day: i32) -> usize {
+    cuts.partition_point(|&c| c < day)
+}
+
+/// Labels of explicit periods: `≤2022`, `2023`, `≥2025` for 31-December cuts, dates otherwise.
+pub fn cut_labels(cuts: &[i32]) -> Vec<String> {
+    let year_end = |d: i32| {
+        let (y, m, dd) = civil_from_days(d);
+        (m == 12 && dd == 31).then_some(y)
+    };
+    let mut labels = Vec::with_capacity(cuts.len() + 1);
+    for (k, &cut) in cuts.iter().enumerate() {
+        let start = if k == 0 {
+            None
+        } else {
+            cuts.get(k - 1).map(|c| c + 1)
+        };
+        labels.push(match (start, year_end(cut)) {
+            (None, Some(y)) => format!("≤{y}"),
+            (None, None) => format!("≤{}", format_date(cut)),
+            (Some(s), Some(y)) if year_end(s - 1) == Some(y - 1) => format!("{y}"),
+            (Some(s), _) => format!("{}..{}", format_date(s), format_date(cut)),
+        });
+    }
+    if let Some(&last) = cuts.last() {
+        labels.push(match year_end(last) {
+            Some(y) => format!("≥{}", y + 1),
+            None => format!("≥{}", format_date(last + 1)),
+        });
+    } else {
+        labels.push("all".to_string());
+    }
+    labels
+}
+
+/// The cut days of `options.periods`.
+pub fn cut_days(options: &Options) -> Result<Vec<i32>> {
+    let cuts = options
+        .periods
+        .iter()
+        .map(|c| parse_date(c).map_err(|e| Error::option("periods", e.to_string())))
+        .collect::<Result<Vec<_>>>()?;
+    if cuts.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(Error::option("periods", "cut dates must increase"));
+    }
+    Ok(cuts)
+}
+
+/// The periods of a granularity over weeks `first..=last`.
+pub fn period_map(granularity: Granularity, cuts: &[i32], first: i32, last: i32) -> PeriodMap {
+    match granularity {
+        Granularity::Week => PeriodMap::build(first, last, |d| d as i64, |_, d| format_date(d)),
+        Granularity::Month => PeriodMap::build(
+            first,
+            last,
+            |d| {
+                let (y, m, _) = civil_from_days(d);
+                y as i64 * 12 + m as i64
+            },
+            |_, d| {
+                let (y, m, _) = civil_from_days(d);
+                format!("{y:04}-{m:02}")
+            },
+        ),
+        Granularity::Quarter => PeriodMap::build(
+            first,
+            last,
+            |d| {
+                let (y, m, _) = civil_from_days(d);
+                y as i64 * 4 + (m as i64 - 1) / 3
+            },
+            |_, d| {
+                let (y, m, _) = civil_from_days(d);
+                format!("{y:04}-Q{}", (m - 1) / 3 + 1)
+            },
+        ),
+        Granularity::Year => PeriodMap::build(
+            first,
+            last,
+            |d| civil_from_days(d).0 as i64,
+            |k, _| format!("{k:04}"),
+        ),
+        Granularity::Periods => {
+            let labels = cut_labels(cuts);
+            PeriodMap::build(
+                first,
+                last,
+                |d| cut_index(cuts, d) as i64,
+                |k, _| labels.get(k as usize).cloned().unwrap_or_default(),
+            )
+        }
+    }
+}
+
+/// Everything a view needs for one option set: the rows, the kept models and their window ranges.
+pub struct Context<'a> {
+    pub s: &'a Snapshot,
+    pub cache: &'a EconomiesCache,
+    pub options: &'a Options,
+    pub rows: Rows<'a>,
+    pub fallback: bool,
+    pub mask: ModelMask,
+    pub windowed: Rc<Windowed>,
+    /// Weeks with downloads within `from`/`to`; `None` when there are none.
+    pub weeks: Option<(i32, i32)>,
+    pub notes: Vec<String>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(engine: &'a Engine, options: &'a Options) -> Result<Context<'a>> {
+        let s = &engine.snapshot;
+        let cache = engine.economies();
+        let (from, to) = filter::week_range(options)?;
+        let rows = cache.rows(s);
+        let fallback = cache.is_fallback(s);
+        let mask = filter::model_mask(s, cache.history_totals(s), options)?;
+        let windowed = cache.windowed(s, options.window_weeks, from, to);
+        let weeks = cache
+            .week_bounds(s)
+            .map(|(a, b)| (a.max(from), b.min(to)))
+            .filter(|(a, b)| a <= b);
+        let mut notes = Vec::new();
+        if fallback {
+            notes.push(
+                "this snapshot has no weekly download history: each model counts once, with its \
+                 downloads of the last 30 days (else all-time) in the snapshot's week; the Rolling \
+                 Window Filter does not apply"
+                    .to_string(),
+            );
+        }
+        let n = s.models();
+        if mask.below_min_downloads > 0 {
+            notes.push(format!(
+                "population filter: {} of {n} models with fewer than {} total downloads left out",
+                mask.below_min_downloads, options.min_downloads
+            ));
+        }
+        if mask.outside_subset > 0 {
+            notes.push(format!(
+                "subset ({}): {} models left out",
+                options.where_.join("; "),
+                mask.outside_subset
+            ));
+        }
+        if mask.outside_created_range > 0 {
+            notes.push(format!(
+                "creation range: {} models left out",
+                mask.outside_created_range
+            ));
+        }
+        Ok(Context {
+            s,
+            cache,
+            options,
+            rows,
+            fallback,
+            mask,
+            windowed,
+            weeks,
+            notes,
+        })
+    }
+
+    /// The periods of the options' granularity over the weeks with downloads.
+    pub fn periods(&self) -> Result<PeriodMap> {
+        self.periods_of(self.options.granularity)
+    }
+
+    pub fn periods_of(&self, granularity: Granularity) -> Result<PeriodMap> {
+        let cuts = cut_days(self.options)?;
+        Ok(match self.weeks {
+            Some((a, b)) => period_map(granularity, &cuts, a, b),
+            None => PeriodMap::default(),
+        })
+    }
+
+    #[inline]
+    pub fn kept(&self, m: usize) -> bool {
+        self.mask.keep.get(m).copied().unwrap_or(false)
+    }
+
+    /// Window-filtered downloads of model `m` (0 when not kept).
+    #[inline]
+    pub fn total(&self, m: usize) -> f64 {
+        if self.kept(m) {
+            self.windowed.totals.get(m).copied().unwrap_or(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// Weeks and downloads of model `m` that count.
+    #[inline]
+    pub fn model_rows(&self, m: usize) -> (&'a [u16], &'a [u32]) {
+        match (self.windowed.start.get(m), self.windowed.end.get(m)) {
+            (Some(&a), Some(&b)) => self.rows.slice(a as usize, b as usize),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// The relation set of attribution and flows (default: all).
+    pub fn relations(&self) -> RelationSet {
+        self.options.relations_or(RelationSet::ALL)
+    }
+
+    pub fn credits(&self) -> Rc<Credits> {
+        self.cache.credits(
+            self.s,
+            self.options.level,
+            self.options.attribution,
+            self.relations(),
+        )
+    }
+
+    /// The name of unit `u` at the options' level.
+    pub fn unit_key(&self, u: usize) -> &'a str {
+        let s = self.s;
+        let value = |c: &'a crate::snapshot::Categorical| c.values.get(u).map(|v| v.as_str()).unwrap_or("");
+        match self.options.level {
+            Level::Model => s.id.get(u),
+            Level::Developer => value(&s.author),
+            Level::Country => value(&s.country),
+            Level::OrgType => value(&s.org_type),
+        }
+    }
+
+    /// Downloads of every unit over the whole range, and the number of kept models credited.
+    pub fn unit_totals(&self, credits: &Credits) -> (Vec<f64>, Vec<u32>) {
+        let units = credits.units();
+        let mut totals = vec![0.0; units];
+        let mut models = vec![0u32; units];
+        for u in 0..units {
+            let (ms, ws) = credits.of(u);
+            for (&m, &w) in ms.iter().zip(ws) {
+                let t = self.total(m as usize);
+                if self.kept(m as usize) {
+                    totals[u] += w * t;
+                    models[u] += (t > 0.0) as u32;
+                }
+            }
+        }
+        (totals, models)
+    }
+
+    /// Downloads of kept models credited to no unit (unknown country / org type of the root).
+    pub fn unknown_downloads(&self, credits: &Credits) -> (f64, f64) {
+        let mut unknown = 0.0;
+        let mut all = 0.0;
+        for (m, &w) in credits.unknown_weight.iter().enumerate() {
+            let t = self.total(m);
+            all += t;
+            unknown += w * t;
+        }
+        (unknown, all)
+    }
+
+    /// A note when part of the downloads has no unit at this level.
+    pub fn unknown_note(&self, credits: &Credits) -> Option<String> {
+        let (unknown, all) = self.unknown_downloads(credits);
+        (unknown > 0.0 && all > 0.0).then(|| {
+            format!(
+                "{:.2} % of the downloads belong to models whose {} is unknown and are left out of this level",
+                100.0 * unknown / all,
+                self.options.level.as_str()
+            )
+        })
+    }
+
+    /// One pass over the counted rows, unit by unit: calls `emit(unit, period, downloads)` for every
+    /// period in which the unit has downloads > 0. `multiplicity[m]` (a bootstrap draw) multiplies
+    /// model `m`'s rows.
+    pub fn for_each_unit_period(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        multiplicity: Option<&[u32]>,
+        mut emit: impl FnMut(usize, usize, f64),
+    ) {
+        let mut scratch = vec![0.0; periods.len()];
+        let mut seen = vec![false; periods.len()];
+        let mut touched: Vec<usize> = Vec::new();
+        for u in 0..credits.units() {
+            let (ms, ws) = credits.of(u);
+            for (&m, &w) in ms.iter().zip(ws) {
+                let m = m as usize;
+                if !self.kept(m) {
+                    continue;
+                }
+                let factor = match multiplicity {
+                    Some(k) => w * k.get(m).copied().unwrap_or(0) as f64,
+                    None => w,
+                };
+                if factor == 0.0 {
+                    continue;
+                }
+                let (weeks, downloads) = self.model_rows(m);
+                for (&wk, &d) in weeks.iter().zip(downloads) {
+                    if let Some(p) = periods.of_week(wk as i32) {
+                        if !seen[p] {
+                            seen[p] = true;
+                            touched.push(p);
+                        }
+                        scratch[p] += factor * d as f64;
+                    }
+                }
+            }
+            for &p in &touched {
+                if scratch[p] > 0.0 {
+                    emit(u, p, scratch[p]);
+                }
+                scratch[p] = 0.0;
+                seen[p] = false;
+            }
+            touched.clear();
+        }
+    }
+
+    /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for
+    /// every kept model and period in which it has downloads > 0.
+    pub fn for_each_model_period(&self, periods: &PeriodMap, mut emit: impl FnMut(usize, usize, f64)) {
+        let mut scratch = vec![0.0; periods.len()];
+        let mut seen = vec![false; periods.len()];
+        let mut touched: Vec<usize> = Vec::new();
+        for m in 0..self.s.models() {
+            if !self.kept(m) {
+                continue;
+            }
+            let (weeks, downloads) = self.model_rows(m);
+            for (&wk, &d) in weeks.iter().zip(downloads) {
+                if let Some(p) = periods.of_week(wk as i32) {
+                    if !seen[p] {
+                        seen[p] = true;
+                        touched.push(p);
+                    }
+                    scratch[p] += d as f64;
+                }
+            }
+            for &p in &touched {
+                if scratch[p] > 0.0 {
+                    emit(m, p, scratch[p]);
+                }
+                scratch[p] = 0.0;
+                seen[p] = false;
+            }
+            touched.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::{days_from_civil, week_of_day};
+
+    fn week(y: i32, m: u32, d: u32) -> i32 {
+        week_of_day(days_from_civil(y, m, d))
+    }
+
+    #[test]
+    fn paper_period_labels() {
+        let cuts: Vec<i32> = ["2022-12-31", "2023-12-31", "2024-12-31"]
+            .iter()
+            .map(|c| parse_date(c).unwrap())
+            .collect();
+        assert_eq!(cut_labels(&cuts), vec!["≤2022", "2023", "2024", "≥2025"]);
+        let odd = vec![days_from_civil(2024, 6, 30)];
+        assert_eq!(cut_labels(&odd), vec!["≤2024-06-30", "≥2024-07-01"]);
+        let two = vec![days_from_civil(2023, 3, 31), days_from_civil(2023, 12, 31)];
+        assert_eq!(cut_labels(&two)[1], "2023-04-01..2023-12-31");
+        // The week of Monday 2022-12-26 is ≤2022; Monday 2023-01-02 starts 2023.
+        let map = period_map(Granularity::Periods, &cuts, week(2022, 12, 26), week(2025, 1, 6));
+        assert_eq!(map.labels, vec!["≤2022", "2023", "2024", "≥2025"]);
+        assert_eq!(map.of_week(week(2022, 12, 26)), Some(0));
+        assert_eq!(map.of_week(week(2023, 1, 2)), Some(1));
+        assert_eq!(map.of_week(week(2025, 1, 6)), Some(3));
+        assert_eq!(map.of_week(week(2025, 1, 13)), None);
+    }
+
+    #[test]
+    fn calendar_period_labels() {
+        // Weeks of Mondays 2023-12-25 and 2024-01-01 .. 2024-04-01.
+        let (a, b) = (week(2023, 12, 25), week(2024, 4, 1));
+        let m = period_map(Granularity::Month, &[], a, b);
+        assert_eq!(
+            m.labels,
+            vec!["2023-12", "2024-01", "2024-02", "2024-03", "2024-04"]
+        );
+        let q = period_map(Granularity::Quarter, &[], a, b);
+        assert_eq!(q.labels, vec!["2023-Q4", "2024-Q1", "2024-Q2"]);
+        let y = period_map(Granularity::Year, &[], a, b);
+        assert_eq!(y.labels, vec!["2023", "2024"]);
+        let w = period_map(Granularity::Week, &[], a, a + 1);
+        assert_eq!(w.labels, vec!["2023-12-25", "2024-01-01"]);
+        // The week of Monday 2024-01-29 (ending in February) is January's.
+        assert_eq!(m.of_week(week(2024, 1, 29)), Some(1));
+    }
+
+    #[test]
+    fn empty_range_has_no_periods() {
+        let m = period_map(Granularity::Week, &[], 10, 9);
+        assert!(m.is_empty());
+        assert_eq!(m.of_week(10), None);
+    }
+}

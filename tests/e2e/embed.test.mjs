@@ -1,0 +1,59 @@
+// The iframe fallback (embed.html): renders a view from its query string and posts its height to the
+// parent, which resizes the frame; a bad snapshot shows its error inside the frame.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ensureFixtures, launchBrowser, missingPrerequisite, screenshot, skipUnless, startServer, watch } from './helpers.mjs';
+
+const skip = missingPrerequisite();
+if (skip) console.log(`# skipped: ${skip}`);
+const opts = skipUnless(skip);
+let server;
+let browser;
+
+before(async () => {
+  if (skip) return;
+  ensureFixtures();
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+test('embed.html in an iframe renders and tells the parent its height', opts, async () => {
+  const watcher = await watch(browser.context);
+  const page = await browser.context.newPage();
+  await page.goto(server.url + 'e2e/embed-host.html');
+  const frame = page.frameLocator('#frame');
+  await frame.locator('body[data-state="ready"], body[data-state="error"]').waitFor({ timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.heights);
+  const heights = (await page.evaluate(() => document.body.dataset.heights)).split(',').map(Number);
+  const last = heights[heights.length - 1];
+  assert.ok(last > 100, `posted height ${last}`);
+  // The frame's content height equals what it posted, and the host applied it.
+  const inner = await frame.locator('html').evaluate((n) => Math.ceil(n.getBoundingClientRect().height));
+  assert.equal(inner, last);
+  assert.equal(await page.locator('#frame').getAttribute('height'), String(last));
+  const text = await frame.locator('#embed-view').textContent();
+  assert.match(text, /Leaderboard/i);
+  await screenshot(page, 'embed-iframe');
+  watcher.assertClean('in the iframe host');
+  await page.close();
+});
+
+test('embed.html shows the view info with the default options and a clear error for a bad snapshot', opts, async () => {
+  const watcher = await watch(browser.context);
+  const page = await browser.context.newPage();
+  await page.goto(server.url + 'embed.html?view=info&snapshot=/fixtures/small.arrow&theme=dark');
+  await page.waitForSelector('body[data-state="ready"]');
+  assert.match(await page.locator('#embed-view').textContent(), /2,000|2000/);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await screenshot(page, 'embed-info-dark');
+  await page.goto(server.url + 'embed.html?view=info&snapshot=/fixtures/corrupt.arrow');
+  await page.waitForSelector('body[data-state="error"]');
+  assert.match(await page.locator('[role="alert"]').first().textContent(), /snapshot corrupt\.arrow: /);
+  await screenshot(page, 'embed-corrupt');
+  watcher.assertClean('on embed.html');
+  await page.close();
+});

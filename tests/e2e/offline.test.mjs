@@ -1,0 +1,91 @@
+// The service worker: after one visit of the dashboard, a second visit works with the server
+// stopped (page, scripts, vendor files, wasm and the opened snapshot all come from its caches).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ensureFixtures, launchBrowser, missingPrerequisite, screenshot, skipUnless, startServer, watch } from './helpers.mjs';
+
+const skip = missingPrerequisite();
+if (skip) console.log(`# skipped: ${skip}`);
+const opts = skipUnless(skip);
+let server;
+let browser;
+
+before(async () => {
+  if (skip) return;
+  ensureFixtures();
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const PAGE = 'index.html?snapshot=fixtures/small.arrow';
+
+/** Waits until the dashboard's view boxes are all drawn and their number has stopped changing. */
+async function panelsDrawn(page) {
+  let last = -1;
+  for (let i = 0; i < 240; i++) {
+    const { count, settled } = await page.evaluate(() => {
+      const panels = [...document.querySelectorAll('.hv-panel')];
+      return {
+        count: panels.length,
+        settled: panels.every((p) => p.dataset.state === 'ok' || p.dataset.state === 'error'),
+      };
+    });
+    if (count > 0 && settled && count === last) return count;
+    last = settled ? count : -1;
+    await page.waitForTimeout(500);
+  }
+  throw new Error('the dashboard views did not settle within 2 minutes');
+}
+
+test('the dashboard works offline after a first visit (server stopped)', opts, async () => {
+  const { context } = browser;
+  const first = await context.newPage();
+  const firstWatch = await watch(context);
+  await first.goto(server.url + PAGE);
+  const onlinePanels = await panelsDrawn(first);
+  // The worker took control and holds the shell, the wasm and the snapshot.
+  await first.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
+  await first.waitForFunction(
+    async () => {
+      const has = async (cacheName, path) => {
+        const cache = await caches.open(cacheName);
+        return !!(await cache.match(new URL(path, location.href).href));
+      };
+      const names = await caches.keys();
+      const shell = names.find((n) => n.startsWith('hubecon-shell-'));
+      const snaps = names.find((n) => n.startsWith('hubecon-snapshots-'));
+      return (
+        shell &&
+        snaps &&
+        (await has(shell, 'pkg/hubecon_bg.wasm')) &&
+        (await has(shell, 'vendor/plot.js')) &&
+        (await has(snaps, 'fixtures/small.arrow'))
+      );
+    },
+    null,
+    { timeout: 20000, polling: 250 },
+  );
+  const onlineText = await first.locator('#views').textContent();
+  firstWatch.assertClean('on the first (online) visit');
+  await first.close();
+
+  await server.stop();
+  assert.throws(() => process.kill(server.pid, 0), 'the server is stopped');
+  const offlineWatch = await watch(context);
+  const second = await context.newPage();
+  const response = await second.goto(server.url + PAGE);
+  assert.ok(response.ok(), 'the page came from the service worker');
+  const offlinePanels = await panelsDrawn(second);
+  const offlineText = await second.locator('#views').textContent();
+  assert.ok(offlineText.length > 100);
+  // The same views with the same numbers as online.
+  assert.equal(offlinePanels, onlinePanels);
+  assert.equal(offlineText.replace(/\d+(\.\d+)? ?ms/g, ''), onlineText.replace(/\d+(\.\d+)? ?ms/g, ''));
+  await screenshot(second, 'offline-second-visit');
+  offlineWatch.assertClean('on the offline visit');
+  await second.close();
+});
