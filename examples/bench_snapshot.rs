@@ -43,7 +43,9 @@ fn parquet_size(uncompressed_ipc: &[u8], level: i32) -> Result<usize> {
             .write(&batch?)
             .map_err(|e| hubecon::Error::Compute(e.to_string()))?;
     }
-    writer.close().map_err(|e| hubecon::Error::Compute(e.to_string()))?;
+    writer
+        .close()
+        .map_err(|e| hubecon::Error::Compute(e.to_string()))?;
     Ok(out.len())
 }
 

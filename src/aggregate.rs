@@ -24,6 +24,9 @@ use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
 use crate::{Error, Result};
 
+/// Size of the dense units × periods block of [`Context::for_each_unit_period`] (8 bytes a cell).
+pub const DENSE_BLOCK_CELLS: usize = 1 << 22;
+
 /// How many window-range entries the cache keeps (each is 16 bytes per model).
 const WINDOW_CACHE_ENTRIES: usize = 4;
 
@@ -488,13 +491,17 @@ impl<'a> Context<'a> {
         let units = credits.units();
         let mut totals = vec![0.0; units];
         let mut models = vec![0u32; units];
-        for u in 0..units {
-            let (ms, ws) = credits.of(u);
-            for (&m, &w) in ms.iter().zip(ws) {
-                let t = self.total(m as usize);
-                if self.kept(m as usize) {
-                    totals[u] += w * t;
-                    models[u] += (t > 0.0) as u32;
+        // In model order: the per-model arrays are read sequentially.
+        for m in 0..self.s.models() {
+            let t = self.total(m);
+            if t <= 0.0 {
+                continue;
+            }
+            let (us, ws) = credits.of_model(m);
+            for (&u, &w) in us.iter().zip(ws) {
+                if let (Some(x), Some(k)) = (totals.get_mut(u as usize), models.get_mut(u as usize)) {
+                    *x += w * t;
+                    *k += 1;
                 }
             }
         }
@@ -525,10 +532,37 @@ impl<'a> Context<'a> {
         })
     }
 
-    /// One pass over the counted rows, unit by unit: calls `emit(unit, period, downloads)` for every
-    /// period in which the unit has downloads > 0. `multiplicity[m]` (a bootstrap draw) multiplies
-    /// model `m`'s rows.
+    /// One pass over the counted rows: calls `emit(unit, period, downloads)` once for every unit and
+    /// period in which the unit has downloads > 0 (in no particular order). `multiplicity[m]` (a
+    /// bootstrap draw) multiplies model `m`'s rows.
+    ///
+    /// At the model level the units are the models, so the pass goes unit by unit in row order.
+    /// At the other levels a unit's models are scattered over the rows; visiting them unit by unit
+    /// would jump around memory, so the pass goes in row order over blocks of consecutive periods,
+    /// summing into a dense units × block array (at most [`DENSE_BLOCK_CELLS`] cells).
     pub fn for_each_unit_period(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        multiplicity: Option<&[u32]>,
+        emit: impl FnMut(usize, usize, f64),
+    ) {
+        if self.options.level == Level::Model {
+            self.unit_major(credits, periods, multiplicity, emit)
+        } else {
+            self.blocked(credits, periods, multiplicity, DENSE_BLOCK_CELLS, emit)
+        }
+    }
+
+    fn factor(multiplicity: Option<&[u32]>, m: usize, w: f64) -> f64 {
+        match multiplicity {
+            Some(k) => w * k.get(m).copied().unwrap_or(0) as f64,
+            None => w,
+        }
+    }
+
+    /// The unit-by-unit pass of [`Context::for_each_unit_period`].
+    pub fn unit_major(
         &self,
         credits: &Credits,
         periods: &PeriodMap,
@@ -536,73 +570,158 @@ impl<'a> Context<'a> {
         mut emit: impl FnMut(usize, usize, f64),
     ) {
         let mut scratch = vec![0.0; periods.len()];
-        let mut seen = vec![false; periods.len()];
         let mut touched: Vec<usize> = Vec::new();
         for u in 0..credits.units() {
             let (ms, ws) = credits.of(u);
             for (&m, &w) in ms.iter().zip(ws) {
                 let m = m as usize;
-                if !self.kept(m) {
-                    continue;
-                }
-                let factor = match multiplicity {
-                    Some(k) => w * k.get(m).copied().unwrap_or(0) as f64,
-                    None => w,
-                };
-                if factor == 0.0 {
+                let factor = Self::factor(multiplicity, m, w);
+                if !self.kept(m) || factor == 0.0 {
                     continue;
                 }
                 let (weeks, downloads) = self.model_rows(m);
-                for (&wk, &d) in weeks.iter().zip(downloads) {
-                    if let Some(p) = periods.of_week(wk as i32) {
-                        if !seen[p] {
-                            seen[p] = true;
+                period_runs(weeks, downloads, periods, |p, sum| {
+                    if let Some(x) = scratch.get_mut(p) {
+                        if *x == 0.0 {
                             touched.push(p);
                         }
-                        scratch[p] += factor * d as f64;
+                        *x += factor * sum as f64;
                     }
-                }
+                });
             }
             for &p in &touched {
                 if scratch[p] > 0.0 {
                     emit(u, p, scratch[p]);
                 }
                 scratch[p] = 0.0;
-                seen[p] = false;
             }
             touched.clear();
         }
     }
 
+    /// The row-order pass of [`Context::for_each_unit_period`] with blocks of `block_cells` cells.
+    pub fn blocked(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        multiplicity: Option<&[u32]>,
+        block_cells: usize,
+        mut emit: impl FnMut(usize, usize, f64),
+    ) {
+        let (units, np) = (credits.units(), periods.len());
+        if units == 0 || np == 0 {
+            return;
+        }
+        let block = (block_cells / units).clamp(1, np);
+        let mut dense = vec![0.0; units * block];
+        let mut touched: Vec<u32> = Vec::new();
+        let n = self.s.models();
+        // Each model's next row to read; rows are consumed block by block.
+        let mut cursor: Vec<u32> = (0..n)
+            .map(|m| self.windowed.start.get(m).copied().unwrap_or(0))
+            .collect();
+        let mut p0 = 0;
+        while p0 < np {
+            let p1 = (p0 + block).min(np);
+            for (m, next) in cursor.iter_mut().enumerate() {
+                let end = self.windowed.end.get(m).copied().unwrap_or(0);
+                if *next >= end || !self.kept(m) {
+                    continue;
+                }
+                let (us, ws) = credits.of_model(m);
+                if us.is_empty() {
+                    *next = end;
+                    continue;
+                }
+                let (weeks, downloads) = self.rows.slice(*next as usize, end as usize);
+                let mut consumed = 0;
+                let mut current = usize::MAX;
+                let mut sum = 0u64;
+                let mut flush = |p: usize, sum: u64| {
+                    let cell0 = (p - p0) * units;
+                    for (&u, &w) in us.iter().zip(ws) {
+                        let factor = Self::factor(multiplicity, m, w);
+                        if let Some(x) = dense.get_mut(cell0 + u as usize) {
+                            if *x == 0.0 && factor > 0.0 {
+                                touched.push((cell0 + u as usize) as u32);
+                            }
+                            *x += factor * sum as f64;
+                        }
+                    }
+                };
+                for (&wk, &d) in weeks.iter().zip(downloads) {
+                    // A week outside the map (cannot happen for counted rows) is skipped.
+                    let Some(p) = periods.of_week(wk as i32) else {
+                        consumed += 1;
+                        continue;
+                    };
+                    if p >= p1 {
+                        break;
+                    }
+                    consumed += 1;
+                    if p != current {
+                        if sum > 0 {
+                            flush(current, sum);
+                        }
+                        current = p;
+                        sum = 0;
+                    }
+                    sum += d as u64;
+                }
+                if sum > 0 {
+                    flush(current, sum);
+                }
+                *next += consumed;
+            }
+            for &cell in &touched {
+                let cell = cell as usize;
+                if let Some(x) = dense.get_mut(cell) {
+                    if *x > 0.0 {
+                        emit(cell % units, p0 + cell / units, *x);
+                    }
+                    *x = 0.0;
+                }
+            }
+            touched.clear();
+            p0 = p1;
+        }
+    }
+
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for
-    /// every kept model and period in which it has downloads > 0.
+    /// every kept model and period in which it has downloads > 0, periods in increasing order.
     pub fn for_each_model_period(&self, periods: &PeriodMap, mut emit: impl FnMut(usize, usize, f64)) {
-        let mut scratch = vec![0.0; periods.len()];
-        let mut seen = vec![false; periods.len()];
-        let mut touched: Vec<usize> = Vec::new();
         for m in 0..self.s.models() {
             if !self.kept(m) {
                 continue;
             }
             let (weeks, downloads) = self.model_rows(m);
-            for (&wk, &d) in weeks.iter().zip(downloads) {
-                if let Some(p) = periods.of_week(wk as i32) {
-                    if !seen[p] {
-                        seen[p] = true;
-                        touched.push(p);
-                    }
-                    scratch[p] += d as f64;
-                }
-            }
-            for &p in &touched {
-                if scratch[p] > 0.0 {
-                    emit(m, p, scratch[p]);
-                }
-                scratch[p] = 0.0;
-                seen[p] = false;
-            }
-            touched.clear();
+            period_runs(weeks, downloads, periods, |p, sum| emit(m, p, sum as f64));
         }
+    }
+}
+
+/// Calls `f(period, downloads)` once per run of consecutive rows in the same period with downloads
+/// > 0. A model's weeks increase and periods do not decrease with the week, so each period of a
+/// model is one run: no scratch space is needed.
+#[inline]
+pub fn period_runs(weeks: &[u16], downloads: &[u32], periods: &PeriodMap, mut f: impl FnMut(usize, u64)) {
+    let mut current = usize::MAX;
+    let mut sum = 0u64;
+    for (&wk, &d) in weeks.iter().zip(downloads) {
+        let Some(p) = periods.of_week(wk as i32) else {
+            continue;
+        };
+        if p != current {
+            if sum > 0 {
+                f(current, sum);
+            }
+            current = p;
+            sum = 0;
+        }
+        sum += d as u64;
+    }
+    if sum > 0 {
+        f(current, sum);
     }
 }
 

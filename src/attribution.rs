@@ -172,6 +172,11 @@ pub struct Credits {
     pub weight: Vec<f64>,
     /// Per model: the part of its downloads credited to no unit (a root with an unknown unit).
     pub unknown_weight: Vec<f64>,
+    /// The same entries grouped by model (for passes in row order): model `m` credits
+    /// `by_model_unit[by_model_offsets[m]..by_model_offsets[m+1]]` with `by_model_weight` alongside.
+    pub by_model_offsets: Vec<u32>,
+    pub by_model_unit: Vec<u32>,
+    pub by_model_weight: Vec<f64>,
 }
 
 impl Credits {
@@ -184,6 +189,16 @@ impl Credits {
             (Some(&a), Some(&b)) => (
                 self.model.get(a as usize..b as usize).unwrap_or(&[]),
                 self.weight.get(a as usize..b as usize).unwrap_or(&[]),
+            ),
+            _ => (&[], &[]),
+        }
+    }
+    /// Entries of model `m`: (units, weights).
+    pub fn of_model(&self, m: usize) -> (&[u32], &[f64]) {
+        match (self.by_model_offsets.get(m), self.by_model_offsets.get(m + 1)) {
+            (Some(&a), Some(&b)) => (
+                self.by_model_unit.get(a as usize..b as usize).unwrap_or(&[]),
+                self.by_model_weight.get(a as usize..b as usize).unwrap_or(&[]),
             ),
             _ => (&[], &[]),
         }
@@ -257,9 +272,15 @@ pub fn credits(
     let mut model = vec![0u32; total];
     let mut weight = vec![0.0; total];
     let mut scratch = 0.0;
+    let mut by_model_offsets = Vec::with_capacity(n + 1);
+    by_model_offsets.push(0u32);
+    let mut by_model_unit = Vec::with_capacity(total);
+    let mut by_model_weight = Vec::with_capacity(total);
     for m in 0..n {
         for_model(m, &mut pairs, &mut scratch);
         for &(u, w) in &pairs {
+            by_model_unit.push(u);
+            by_model_weight.push(w);
             let slot = fill[u as usize] as usize;
             if let (Some(ms), Some(ws)) = (model.get_mut(slot), weight.get_mut(slot)) {
                 *ms = m as u32;
@@ -267,12 +288,16 @@ pub fn credits(
             }
             fill[u as usize] += 1;
         }
+        by_model_offsets.push(by_model_unit.len() as u32);
     }
     Credits {
         unit_offsets: offsets,
         model,
         weight,
         unknown_weight,
+        by_model_offsets,
+        by_model_unit,
+        by_model_weight,
     }
 }
 
@@ -370,6 +395,8 @@ mod tests {
         assert_eq!(c.of(0), (&[0u32, 2][..], &[1.0, 0.5][..]));
         assert_eq!(c.of(1), (&[1u32, 2][..], &[1.0, 0.5][..]));
         assert_eq!(c.unknown_weight, vec![0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(c.of_model(2), (&[0u32, 1][..], &[0.5, 0.5][..]));
+        assert_eq!(c.of_model(3), (&[][..], &[][..]));
         // Direct: each model to its own unit.
         let c = credits(4, 2, |m| unit[m], None);
         assert_eq!(c.of(0), (&[0u32, 2][..], &[1.0, 1.0][..]));

@@ -302,10 +302,12 @@ mod tests {
     use crate::snapshot::{Relation, Relation::*, Snapshot};
 
     fn snap(created: &[i32], bases: &[&[(u32, Relation)]]) -> Snapshot {
-        let mut s = Snapshot::default();
-        s.id = (0..created.len()).map(|i| format!("m/{i}")).collect();
-        s.created = created.to_vec();
-        s.base_offsets = vec![0];
+        let mut s = Snapshot {
+            id: (0..created.len()).map(|i| format!("m/{i}")).collect(),
+            created: created.to_vec(),
+            base_offsets: vec![0],
+            ..Default::default()
+        };
         for b in bases {
             for &(p, r) in *b {
                 s.base_model.push(p);

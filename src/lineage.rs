@@ -184,8 +184,19 @@ impl LineageIndex {
             parent_offsets.push(parents.len() as u32);
         }
 
-        // 2. Topological order; break cycles if some models could not be ordered.
-        let mut topo_order = kahn(n, &parent_offsets, &parents);
+        // 2. Models by creation day, then children in that order.
+        let by_created = sort_by_created(n, &snapshot.created);
+        let mut kids = Children::build(
+            n,
+            &parent_offsets,
+            &parents,
+            &parent_relation,
+            &by_created,
+            created,
+        );
+
+        // 3. Topological order; break cycles if some models could not be ordered.
+        let mut topo_order = kahn(n, &parent_offsets, &kids.offsets, &kids.children);
         if topo_order.len() < n {
             let drop = back_edges(n, &parent_offsets, &parents, &topo_order);
             repairs.cycle_edges = drop.iter().filter(|&&d| d).count();
@@ -202,42 +213,22 @@ impl LineageIndex {
             parent_offsets = o;
             parents = p;
             parent_relation = r;
-            topo_order = kahn(n, &parent_offsets, &parents);
+            kids = Children::build(
+                n,
+                &parent_offsets,
+                &parents,
+                &parent_relation,
+                &by_created,
+                created,
+            );
+            topo_order = kahn(n, &parent_offsets, &kids.offsets, &kids.children);
         }
-
-        // 3. Models by creation day, then children in that order.
-        let by_created = sort_by_created(n, &snapshot.created);
-        let mut child_offsets = vec![0u32; n + 1];
-        for &p in &parents {
-            if let Some(c) = child_offsets.get_mut(p as usize + 1) {
-                *c += 1;
-            }
-        }
-        for i in 0..n {
-            child_offsets[i + 1] += child_offsets[i];
-        }
-        let mut fill: Vec<u32> = child_offsets[..n].to_vec();
-        let m = parents.len();
-        let mut children = vec![0u32; m];
-        let mut child_created = vec![NO_DATE; m];
-        let mut child_relation = vec![Relation::Other; m];
-        for &c in &by_created {
-            let day = created(c as usize);
-            for e in csr_range(&parent_offsets, c as usize) {
-                let (Some(&p), Some(&rel)) = (parents.get(e), parent_relation.get(e)) else {
-                    continue;
-                };
-                if let Some(slot) = fill.get_mut(p as usize) {
-                    let k = *slot as usize;
-                    if k < m {
-                        children[k] = c;
-                        child_created[k] = day;
-                        child_relation[k] = rel;
-                    }
-                    *slot += 1;
-                }
-            }
-        }
+        let Children {
+            offsets: child_offsets,
+            children,
+            created: child_created,
+            relation: child_relation,
+        } = kids;
 
         // 4. Depth along the topological order.
         let mut depth = vec![0u32; n];
@@ -276,14 +267,14 @@ impl LineageIndex {
         let mut family = vec![u32::MAX; n];
         let mut family_size: Vec<u32> = Vec::new();
         let mut number_of_rep = vec![u32::MAX; n];
-        for i in 0..n {
+        for (i, fam) in family.iter_mut().enumerate() {
             let r = find(&mut uf, i as u32) as usize;
             if number_of_rep[r] == u32::MAX {
                 number_of_rep[r] = family_size.len() as u32;
                 family_size.push(0);
             }
             let f = number_of_rep[r];
-            family[i] = f;
+            *fam = f;
             family_size[f as usize] += 1;
         }
 
@@ -360,12 +351,12 @@ impl LineageIndex {
     pub fn children_with(&self, relations: RelationSet) -> ChildLists {
         let n = self.models;
         // Parents of each child under the relation set, to find the multi-parent ones.
-        let mut kept_parents = vec![0u8; n];
-        for i in 0..n {
-            let (_, rels) = self.parents(i);
-            let k = rels.iter().filter(|r| relations.contains(**r)).count();
-            kept_parents[i] = k.min(2) as u8;
-        }
+        let kept_parents: Vec<u8> = (0..n)
+            .map(|i| {
+                let (_, rels) = self.parents(i);
+                rels.iter().filter(|r| relations.contains(**r)).count().min(2) as u8
+            })
+            .collect();
         let mut out = ChildLists {
             offsets: Vec::with_capacity(n + 1),
             multi_offsets: Vec::with_capacity(n + 1),
@@ -392,52 +383,85 @@ impl LineageIndex {
     }
 }
 
-/// Kahn's algorithm over the parent CSR, FIFO queue seeded in index order. Returns the models it
-/// could order; fewer than `n` means cycles (or models downstream of one).
-fn kahn(n: usize, parent_offsets: &[u32], parents: &[u32]) -> Vec<u32> {
-    let mut indegree = vec![0u32; n];
-    let mut child_count = vec![0u32; n + 1];
-    for i in 0..n {
-        indegree[i] = csr_range(parent_offsets, i).len() as u32;
-    }
-    for &p in parents {
-        if let Some(c) = child_count.get_mut(p as usize + 1) {
-            *c += 1;
-        }
-    }
-    for i in 0..n {
-        child_count[i + 1] += child_count[i];
-    }
-    let mut fill: Vec<u32> = child_count[..n].to_vec();
-    let mut kids = vec![0u32; parents.len()];
-    for i in 0..n {
-        for e in csr_range(parent_offsets, i) {
-            if let Some(&p) = parents.get(e) {
-                if let Some(slot) = fill.get_mut(p as usize) {
-                    if let Some(k) = kids.get_mut(*slot as usize) {
-                        *k = i as u32;
-                    }
-                    *slot += 1;
-                }
-            }
-        }
-    }
+/// Kahn's algorithm, FIFO queue seeded in index order. Returns the models it could order; fewer
+/// than `n` means cycles (or models downstream of one).
+fn kahn(n: usize, parent_offsets: &[u32], child_offsets: &[u32], children: &[u32]) -> Vec<u32> {
+    let mut indegree: Vec<u32> = (0..n)
+        .map(|i| csr_range(parent_offsets, i).len() as u32)
+        .collect();
     let mut order: Vec<u32> = (0..n as u32).filter(|&i| indegree[i as usize] == 0).collect();
     let mut head = 0;
-    while head < order.len() {
-        let v = order[head] as usize;
+    while let Some(&v) = order.get(head) {
         head += 1;
-        for k in csr_range(&child_count, v) {
-            if let Some(&c) = kids.get(k) {
-                let d = &mut indegree[c as usize];
-                *d -= 1;
+        for k in csr_range(child_offsets, v as usize) {
+            if let Some(d) = children.get(k).and_then(|&c| indegree.get_mut(c as usize)) {
+                *d = d.saturating_sub(1);
                 if *d == 0 {
-                    order.push(c);
+                    if let Some(&c) = children.get(k) {
+                        order.push(c);
+                    }
                 }
             }
         }
     }
     order
+}
+
+/// Children CSR, each list sorted by (creation day, index) because children are appended in
+/// `by_created` order.
+struct Children {
+    offsets: Vec<u32>,
+    children: Vec<u32>,
+    created: Vec<i32>,
+    relation: Vec<Relation>,
+}
+
+impl Children {
+    fn build(
+        n: usize,
+        parent_offsets: &[u32],
+        parents: &[u32],
+        parent_relation: &[Relation],
+        by_created: &[u32],
+        created: impl Fn(usize) -> i32,
+    ) -> Children {
+        let mut offsets = vec![0u32; n + 1];
+        for &p in parents {
+            if let Some(c) = offsets.get_mut(p as usize + 1) {
+                *c += 1;
+            }
+        }
+        for i in 0..n {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut fill: Vec<u32> = offsets[..n].to_vec();
+        let m = parents.len();
+        let mut out = Children {
+            offsets: Vec::new(),
+            children: vec![0u32; m],
+            created: vec![NO_DATE; m],
+            relation: vec![Relation::Other; m],
+        };
+        for &c in by_created {
+            let day = created(c as usize);
+            for e in csr_range(parent_offsets, c as usize) {
+                let (Some(&p), Some(&rel)) = (parents.get(e), parent_relation.get(e)) else {
+                    continue;
+                };
+                if let Some(slot) = fill.get_mut(p as usize) {
+                    let k = *slot as usize;
+                    if k < m {
+                        out.children[k] = c;
+                        out.created[k] = day;
+                        out.relation[k] = rel;
+                    }
+                    *slot += 1;
+                }
+            }
+        }
+        out.offsets = offsets;
+        out
+    }
 }
 
 /// Marks (by parent-edge position) the back edges of an iterative depth-first search over the
@@ -529,10 +553,12 @@ mod tests {
 
     /// A snapshot with only the columns the index reads.
     pub(crate) fn lineage_snapshot(created: &[i32], bases: &[&[(u32, Relation)]]) -> Snapshot {
-        let mut s = Snapshot::default();
-        s.id = (0..created.len()).map(|i| format!("m/{i}")).collect();
-        s.created = created.to_vec();
-        s.base_offsets = vec![0];
+        let mut s = Snapshot {
+            id: (0..created.len()).map(|i| format!("m/{i}")).collect(),
+            created: created.to_vec(),
+            base_offsets: vec![0],
+            ..Default::default()
+        };
         for b in bases {
             for &(p, r) in *b {
                 s.base_model.push(p);

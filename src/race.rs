@@ -264,6 +264,23 @@ fn design(d: &RaceData, relations: RelationSet, with_base_level: bool) -> (Vec<S
 /// Fits the three specifications for both outcomes. A specification that cannot be fitted (too
 /// few rows, a single base) is an error naming it.
 pub fn fit(d: &RaceData, relations: RelationSet) -> Result<Vec<SpecFit>> {
+    let n = d.len();
+    let lengths = [
+        d.base.len(),
+        d.relation.len(),
+        d.percentile.len(),
+        d.crowding.len(),
+        d.ln_downloads.len(),
+        d.ln_likes.len(),
+        d.ln_params.len(),
+        d.params_missing.len(),
+        d.author_prior.len(),
+        d.base_prominence.len(),
+        d.release_month.len(),
+    ];
+    if lengths.iter().any(|&l| l != n) {
+        return Err(crate::Error::Compute("race: the sample's columns differ in length".into()));
+    }
     // Base × month cells: rows come base by base in release order, so months never decrease
     // within a base and a new cell starts whenever the base or the month changes.
     let mut cells = Vec::with_capacity(d.len());

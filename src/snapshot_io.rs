@@ -112,7 +112,12 @@ const MULTI_LABEL_COLUMNS: [&str; 4] = [
     COL_TRAINING_METHODS,
 ];
 
-const COUNT_COLUMNS: [&str; 4] = [COL_LIKES, COL_DOWNLOADS_30D, COL_DOWNLOADS_ALL_TIME, COL_FILE_BYTES];
+const COUNT_COLUMNS: [&str; 4] = [
+    COL_LIKES,
+    COL_DOWNLOADS_30D,
+    COL_DOWNLOADS_ALL_TIME,
+    COL_FILE_BYTES,
+];
 
 // Names inside the nested columns.
 const ITEM: &str = "item";
@@ -451,18 +456,29 @@ impl Dictionaries {
             input_modalities: strings(&s.input_modalities.values),
             output_modalities: strings(&s.output_modalities.values),
             training_methods: strings(&s.training_methods.values),
-            relation: Arc::new(StringArray::from_iter_values(Relation::ALL.iter().map(|r| r.as_str()))),
+            relation: Arc::new(StringArray::from_iter_values(
+                Relation::ALL.iter().map(|r| r.as_str()),
+            )),
             params_source: Arc::new(StringArray::from_iter_values(
-                [ParamSource::Safetensors, ParamSource::Estimated, ParamSource::Unknown]
-                    .iter()
-                    .map(|p| p.as_str()),
+                [
+                    ParamSource::Safetensors,
+                    ParamSource::Estimated,
+                    ParamSource::Unknown,
+                ]
+                .iter()
+                .map(|p| p.as_str()),
             )),
         }
     }
 }
 
 /// Rebased `i32` offsets of models `start..end` of a CSR offsets vector.
-fn rebased_offsets(offsets: &[u32], start: usize, end: usize, column: &str) -> Result<(OffsetBuffer<i32>, usize, usize)> {
+fn rebased_offsets(
+    offsets: &[u32],
+    start: usize,
+    end: usize,
+    column: &str,
+) -> Result<(OffsetBuffer<i32>, usize, usize)> {
     let part = offsets
         .get(start..=end)
         .ok_or_else(|| Error::Invalid(format!("{column}: offsets shorter than the model count")))?;
@@ -474,7 +490,11 @@ fn rebased_offsets(offsets: &[u32], start: usize, end: usize, column: &str) -> R
         )));
     }
     let rebased: Vec<i32> = part.iter().map(|&o| (o - first) as i32).collect();
-    Ok((OffsetBuffer::new(ScalarBuffer::from(rebased)), first as usize, last as usize))
+    Ok((
+        OffsetBuffer::new(ScalarBuffer::from(rebased)),
+        first as usize,
+        last as usize,
+    ))
 }
 
 fn keys_array<K: ArrowDictionaryKeyType>(codes: &[u32], column: &str) -> Result<PrimitiveArray<K>>
@@ -489,7 +509,9 @@ where
             valid.push(false);
         } else {
             let key = K::Native::try_from(code).map_err(|_| {
-                Error::Invalid(format!("{column}: code {code} does not fit the dictionary key type"))
+                Error::Invalid(format!(
+                    "{column}: code {code} does not fit the dictionary key type"
+                ))
             })?;
             keys.push(key);
             valid.push(true);
@@ -545,7 +567,11 @@ fn unsigned_array_u32(values: &[u32], width: UWidth) -> ArrayRef {
     macro_rules! build {
         ($t:ty, $native:ty) => {
             Arc::new(PrimitiveArray::<$t>::new(
-                values.iter().map(|&v| v as $native).collect::<Vec<$native>>().into(),
+                values
+                    .iter()
+                    .map(|&v| v as $native)
+                    .collect::<Vec<$native>>()
+                    .into(),
                 None,
             )) as ArrayRef
         };
@@ -558,7 +584,14 @@ fn unsigned_array_u32(values: &[u32], width: UWidth) -> ArrayRef {
     }
 }
 
-fn multi_label_array(m: &MultiLabel, values: &ArrayRef, key: KeyWidth, start: usize, end: usize, column: &str) -> Result<ArrayRef> {
+fn multi_label_array(
+    m: &MultiLabel,
+    values: &ArrayRef,
+    key: KeyWidth,
+    start: usize,
+    end: usize,
+    column: &str,
+) -> Result<ArrayRef> {
     let (offsets, a, b) = rebased_offsets(&m.offsets, start, end, column)?;
     let codes = m
         .codes
@@ -582,13 +615,16 @@ fn build_batch(
 
     // id
     let (id_offsets, a, b) = rebased_offsets(&s.id.offsets, start, end, COL_ID)?;
-    let id_bytes = s
-        .id
-        .data
-        .as_bytes()
-        .get(a..b)
-        .ok_or_else(|| Error::Invalid("id: offsets beyond the string data".into()))?;
-    let id: ArrayRef = Arc::new(StringArray::try_new(id_offsets, Buffer::from_slice_ref(id_bytes), None)?);
+    let id_bytes =
+        s.id.data
+            .as_bytes()
+            .get(a..b)
+            .ok_or_else(|| Error::Invalid("id: offsets beyond the string data".into()))?;
+    let id: ArrayRef = Arc::new(StringArray::try_new(
+        id_offsets,
+        Buffer::from_slice_ref(id_bytes),
+        None,
+    )?);
 
     let cat = |c: &Categorical, values: &ArrayRef, key: KeyWidth, column: &str| -> Result<ArrayRef> {
         let codes = c.codes.get(range.clone()).ok_or_else(|| slice_err(column))?;
@@ -596,7 +632,10 @@ fn build_batch(
     };
 
     // created
-    let created = s.created.get(range.clone()).ok_or_else(|| slice_err(COL_CREATED))?;
+    let created = s
+        .created
+        .get(range.clone())
+        .ok_or_else(|| slice_err(COL_CREATED))?;
     let created: ArrayRef = Arc::new(Date32Array::from_iter(
         created.iter().map(|&d| (d != NO_DATE).then_some(d)),
     ));
@@ -624,7 +663,10 @@ fn build_batch(
     // weekly downloads
     let (weekly_offsets, a, b) = rebased_offsets(&s.weekly_offsets, start, end, COL_WEEKLY)?;
     let weeks = s.weekly_week.get(a..b).ok_or_else(|| slice_err(COL_WEEKLY))?;
-    let downloads = s.weekly_downloads.get(a..b).ok_or_else(|| slice_err(COL_WEEKLY))?;
+    let downloads = s
+        .weekly_downloads
+        .get(a..b)
+        .ok_or_else(|| slice_err(COL_WEEKLY))?;
     let weekly_struct = StructArray::try_new(
         weekly_struct_fields(layout.weekly_downloads),
         vec![
@@ -641,7 +683,10 @@ fn build_batch(
     )?);
 
     let counts = |v: &[f64], width: UWidth, column: &str| -> Result<ArrayRef> {
-        Ok(count_array(v.get(range.clone()).ok_or_else(|| slice_err(column))?, width))
+        Ok(count_array(
+            v.get(range.clone()).ok_or_else(|| slice_err(column))?,
+            width,
+        ))
     };
 
     let params = s.params.get(range.clone()).ok_or_else(|| slice_err(COL_PARAMS))?;
@@ -655,7 +700,12 @@ fn build_batch(
         .iter()
         .map(|&p| p as u32)
         .collect();
-    let params_source = dictionary_array(&params_source_codes, &dicts.params_source, KeyWidth::I8, COL_PARAMS_SOURCE)?;
+    let params_source = dictionary_array(
+        &params_source_codes,
+        &dicts.params_source,
+        KeyWidth::I8,
+        COL_PARAMS_SOURCE,
+    )?;
 
     let gated = gated_array(&s.gated, start, end)?;
 
@@ -666,16 +716,32 @@ fn build_batch(
         bases,
         counts(&s.likes, layout.likes, COL_LIKES)?,
         counts(&s.downloads_30d, layout.downloads_30d, COL_DOWNLOADS_30D)?,
-        counts(&s.downloads_all_time, layout.downloads_all_time, COL_DOWNLOADS_ALL_TIME)?,
+        counts(
+            &s.downloads_all_time,
+            layout.downloads_all_time,
+            COL_DOWNLOADS_ALL_TIME,
+        )?,
         weekly,
         params,
         params_source,
         counts(&s.file_bytes, layout.file_bytes, COL_FILE_BYTES)?,
-        cat(&s.pipeline_tag, &dicts.pipeline_tag, layout.pipeline_tag, COL_PIPELINE_TAG)?,
+        cat(
+            &s.pipeline_tag,
+            &dicts.pipeline_tag,
+            layout.pipeline_tag,
+            COL_PIPELINE_TAG,
+        )?,
         cat(&s.library, &dicts.library, layout.library, COL_LIBRARY)?,
         cat(&s.license, &dicts.license, layout.license, COL_LICENSE)?,
         gated,
-        multi_label_array(&s.languages, &dicts.languages, layout.languages, start, end, COL_LANGUAGES)?,
+        multi_label_array(
+            &s.languages,
+            &dicts.languages,
+            layout.languages,
+            start,
+            end,
+            COL_LANGUAGES,
+        )?,
         multi_label_array(
             &s.input_modalities,
             &dicts.input_modalities,
@@ -692,7 +758,12 @@ fn build_batch(
             end,
             COL_OUTPUT_MODALITIES,
         )?,
-        cat(&s.architecture, &dicts.architecture, layout.architecture, COL_ARCHITECTURE)?,
+        cat(
+            &s.architecture,
+            &dicts.architecture,
+            layout.architecture,
+            COL_ARCHITECTURE,
+        )?,
         multi_label_array(
             &s.training_methods,
             &dicts.training_methods,
@@ -701,7 +772,12 @@ fn build_batch(
             end,
             COL_TRAINING_METHODS,
         )?,
-        cat(&s.training_data, &dicts.training_data, layout.training_data, COL_TRAINING_DATA)?,
+        cat(
+            &s.training_data,
+            &dicts.training_data,
+            layout.training_data,
+            COL_TRAINING_DATA,
+        )?,
         cat(&s.org_type, &dicts.org_type, layout.org_type, COL_ORG_TYPE)?,
         cat(&s.country, &dicts.country, layout.country, COL_COUNTRY)?,
     ];
@@ -854,10 +930,12 @@ pub fn content_hash(s: &Snapshot) -> String {
     categorical(&mut h, COL_LICENSE, &s.license);
     // Gated is a boolean on disk: hash the truth value (0 false, 1 true, 2 missing), not the codes.
     h.bytes(COL_GATED.as_bytes());
-    h.words(&s.gated.codes, |c| match s.gated.values.get(c as usize).map(|v| v.as_str()) {
-        Some("false") => 0,
-        Some("true") => 1,
-        _ => 2,
+    h.words(&s.gated.codes, |c| {
+        match s.gated.values.get(c as usize).map(|v| v.as_str()) {
+            Some("false") => 0,
+            Some("true") => 1,
+            _ => 2,
+        }
     });
     multi(&mut h, COL_LANGUAGES, &s.languages);
     multi(&mut h, COL_INPUT_MODALITIES, &s.input_modalities);
@@ -916,7 +994,11 @@ fn check_offsets(s: &Snapshot, column: &str, offsets: &[u32], values: usize) -> 
 fn check_categorical(s: &Snapshot, column: &str, c: &Categorical) -> Result<()> {
     check_len(column, c.codes.len(), s.models())?;
     let values = c.values.len();
-    if let Some(row) = c.codes.iter().position(|&k| k != NULL_CODE && k as usize >= values) {
+    if let Some(row) = c
+        .codes
+        .iter()
+        .position(|&k| k != NULL_CODE && k as usize >= values)
+    {
         return Err(Error::Invalid(format!(
             "{column}: code {} of {} is out of range ({values} values)",
             c.codes.get(row).copied().unwrap_or(0),
@@ -960,7 +1042,9 @@ fn check_counts(s: &Snapshot, column: &str, values: &[f64]) -> Result<()> {
 pub fn validate(s: &Snapshot) -> Result<()> {
     let n = s.models();
     if n > u32::MAX as usize - 1 {
-        return Err(Error::Invalid(format!("{n} models: more than a snapshot can index")));
+        return Err(Error::Invalid(format!(
+            "{n} models: more than a snapshot can index"
+        )));
     }
     // id
     let offsets = &s.id.offsets;
@@ -976,7 +1060,9 @@ pub fn validate(s: &Snapshot) -> Result<()> {
         }
     }
     if offsets.last().copied().unwrap_or(0) as usize != s.id.data.len() {
-        return Err(Error::Invalid("id: offsets do not end at the end of the string data".into()));
+        return Err(Error::Invalid(
+            "id: offsets do not end at the end of the string data".into(),
+        ));
     }
 
     check_categorical(s, COL_AUTHOR, &s.author)?;
@@ -986,7 +1072,10 @@ pub fn validate(s: &Snapshot) -> Result<()> {
     check_offsets(s, COL_BASES, &s.base_offsets, s.base_model.len())?;
     check_len("bases relation", s.base_relation.len(), s.base_model.len())?;
     for (row, pair) in s.base_offsets.windows(2).enumerate() {
-        let bases = s.base_model.get(pair[0] as usize..pair[1] as usize).unwrap_or(&[]);
+        let bases = s
+            .base_model
+            .get(pair[0] as usize..pair[1] as usize)
+            .unwrap_or(&[]);
         for &b in bases {
             if b as usize >= n {
                 return Err(Error::Invalid(format!(
@@ -995,7 +1084,10 @@ pub fn validate(s: &Snapshot) -> Result<()> {
                 )));
             }
             if b as usize == row {
-                return Err(Error::Invalid(format!("bases: {} is its own base", model_name(s, row))));
+                return Err(Error::Invalid(format!(
+                    "bases: {} is its own base",
+                    model_name(s, row)
+                )));
             }
         }
     }
@@ -1010,7 +1102,10 @@ pub fn validate(s: &Snapshot) -> Result<()> {
     check_offsets(s, COL_WEEKLY, &s.weekly_offsets, s.weekly_week.len())?;
     check_len("weekly downloads", s.weekly_downloads.len(), s.weekly_week.len())?;
     for (row, pair) in s.weekly_offsets.windows(2).enumerate() {
-        let weeks = s.weekly_week.get(pair[0] as usize..pair[1] as usize).unwrap_or(&[]);
+        let weeks = s
+            .weekly_week
+            .get(pair[0] as usize..pair[1] as usize)
+            .unwrap_or(&[]);
         if let Some(w) = weeks.windows(2).find(|w| w[1] <= w[0]) {
             return Err(Error::Invalid(format!(
                 "weekly_downloads: weeks of {} are not strictly increasing (week {} then {})",
@@ -1022,7 +1117,11 @@ pub fn validate(s: &Snapshot) -> Result<()> {
     }
 
     check_len(COL_PARAMS, s.params.len(), n)?;
-    if let Some(row) = s.params.iter().position(|&p| !p.is_nan() && !(p.is_finite() && p >= 0.0)) {
+    if let Some(row) = s
+        .params
+        .iter()
+        .position(|&p| !p.is_nan() && !(p.is_finite() && p >= 0.0))
+    {
         return Err(Error::Invalid(format!(
             "params: {} of {} is not a finite non-negative number (NaN marks unknown)",
             s.params.get(row).copied().unwrap_or(f64::NAN),
@@ -1064,7 +1163,11 @@ fn check_acyclic(s: &Snapshot) -> Result<()> {
     let mut fill = child_start.clone();
     let mut children = vec![0u32; s.base_model.len()];
     for (child, pair) in s.base_offsets.windows(2).enumerate() {
-        for &b in s.base_model.get(pair[0] as usize..pair[1] as usize).unwrap_or(&[]) {
+        for &b in s
+            .base_model
+            .get(pair[0] as usize..pair[1] as usize)
+            .unwrap_or(&[])
+        {
             if let Some(slot) = fill.get_mut(b as usize) {
                 if let Some(c) = children.get_mut(*slot as usize) {
                     *c = child as u32;
@@ -1079,7 +1182,10 @@ fn check_acyclic(s: &Snapshot) -> Result<()> {
     let mut done = 0usize;
     while let Some(m) = queue.pop() {
         done += 1;
-        let (a, b) = (child_start[m as usize] as usize, child_start[m as usize + 1] as usize);
+        let (a, b) = (
+            child_start[m as usize] as usize,
+            child_start[m as usize + 1] as usize,
+        );
         for &c in children.get(a..b).unwrap_or(&[]) {
             if let Some(p) = pending.get_mut(c as usize) {
                 *p -= 1;
@@ -1102,7 +1208,10 @@ fn check_acyclic(s: &Snapshot) -> Result<()> {
         seen_at[m] = path.len() as u32;
         path.push(m);
         let (bases, _) = s.bases(m);
-        match bases.iter().find(|&&b| pending.get(b as usize).copied().unwrap_or(0) > 0) {
+        match bases
+            .iter()
+            .find(|&&b| pending.get(b as usize).copied().unwrap_or(0) > 0)
+        {
             Some(&b) => m = b as usize,
             None => break,
         }
@@ -1156,11 +1265,17 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot> {
     let meta = read_meta(schema.metadata())?;
     let columns = ColumnIndex::check(&schema)?;
 
-    let dictionary_blocks: Vec<arrow_ipc::Block> = footer.dictionaries().map(|d| d.iter().copied().collect()).unwrap_or_default();
-    let batch_blocks: Vec<arrow_ipc::Block> = footer.recordBatches().map(|d| d.iter().copied().collect()).unwrap_or_default();
+    let dictionary_blocks: Vec<arrow_ipc::Block> = footer
+        .dictionaries()
+        .map(|d| d.iter().copied().collect())
+        .unwrap_or_default();
+    let batch_blocks: Vec<arrow_ipc::Block> = footer
+        .recordBatches()
+        .map(|d| d.iter().copied().collect())
+        .unwrap_or_default();
     let mut decompressed_total = 0u64;
     for block in dictionary_blocks.iter().chain(batch_blocks.iter()) {
-        decompressed_total = decompressed_total.saturating_add(file.check_block(block)?);
+        decompressed_total = decompressed_total.saturating_add(file.check_block(block, &schema)?);
     }
     let allowance = (bytes.len() as u64)
         .saturating_mul(MAX_EXPANSION)
@@ -1193,8 +1308,8 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot> {
         }
     }
     drop(buffer);
+    // finish() runs validate() before hashing.
     let snapshot = builder.finish(meta)?;
-    validate(&snapshot)?;
     check_meta_against_data(&snapshot, schema.metadata())?;
     Ok(snapshot)
 }
@@ -1224,7 +1339,9 @@ impl<'a> FileLayout<'a> {
             } else {
                 ""
             };
-            return Err(not_arrow(format!("the file does not start with the Arrow magic ARROW1{hint}")));
+            return Err(not_arrow(format!(
+                "the file does not start with the Arrow magic ARROW1{hint}"
+            )));
         }
         let len = bytes.len();
         if !bytes.ends_with(ARROW_MAGIC) {
@@ -1255,9 +1372,14 @@ impl<'a> FileLayout<'a> {
 
     /// Checks that a block and every buffer its message names lie inside the file, that its row
     /// counts are sane, and returns the bytes its compressed buffers claim once decompressed.
-    fn check_block(&self, block: &arrow_ipc::Block) -> Result<u64> {
-        let bad = |what: &str| not_arrow(format!("a block in the footer {what} (corrupt or truncated file)"));
-        let (offset, meta_len, body_len) = (block.offset(), block.metaDataLength() as i64, block.bodyLength());
+    fn check_block(&self, block: &arrow_ipc::Block, schema: &Schema) -> Result<u64> {
+        let bad = |what: &str| {
+            not_arrow(format!(
+                "a block in the footer {what} (corrupt or truncated file)"
+            ))
+        };
+        let (offset, meta_len, body_len) =
+            (block.offset(), block.metaDataLength() as i64, block.bodyLength());
         if offset < 8 || meta_len < 8 || body_len < 0 {
             return Err(bad("has a negative or too small offset or length"));
         }
@@ -1274,7 +1396,11 @@ impl<'a> FileLayout<'a> {
             .get(offset..offset + meta_len)
             .ok_or_else(|| bad("points beyond the data"))?;
         // Encapsulated message: [continuation] length, flatbuffer.
-        let (len_at, fb_at) = if meta.starts_with(&CONTINUATION) { (4, 8) } else { (0, 4) };
+        let (len_at, fb_at) = if meta.starts_with(&CONTINUATION) {
+            (4, 8)
+        } else {
+            (0, 4)
+        };
         let msg_len = meta
             .get(len_at..len_at + 4)
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
@@ -1285,18 +1411,36 @@ impl<'a> FileLayout<'a> {
         }
         let message = arrow_ipc::root_as_message(meta.get(fb_at..).unwrap_or(&[]))
             .map_err(|e| not_arrow(format!("a message is corrupt ({e})")))?;
+        // The width each buffer's length must be a multiple of, in message order: arrow's
+        // decoder panics on an offsets or values buffer whose length is not.
+        let mut widths = Vec::new();
         let (batch, compressed) = match message.header_type() {
             arrow_ipc::MessageHeader::RecordBatch => {
                 let b = message
                     .header_as_record_batch()
                     .ok_or_else(|| bad("has an unreadable record batch"))?;
+                for field in schema.fields() {
+                    buffer_widths(field.data_type(), &mut widths)?;
+                }
                 (b, b.compression().is_some())
             }
             arrow_ipc::MessageHeader::DictionaryBatch => {
                 let d = message
                     .header_as_dictionary_batch()
                     .ok_or_else(|| bad("has an unreadable dictionary batch"))?;
-                let b = d.data().ok_or_else(|| bad("has a dictionary batch without data"))?;
+                let b = d
+                    .data()
+                    .ok_or_else(|| bad("has a dictionary batch without data"))?;
+                #[allow(deprecated)] // arrow's decoder finds dictionaries the same way
+                let value_type = schema
+                    .fields_with_dict_id(d.id())
+                    .first()
+                    .and_then(|f| match f.data_type() {
+                        DataType::Dictionary(_, v) => Some(v.as_ref().clone()),
+                        _ => None,
+                    })
+                    .ok_or_else(|| bad("has a dictionary that no column uses"))?;
+                buffer_widths(&value_type, &mut widths)?;
                 (b, b.compression().is_some())
             }
             other => return Err(not_arrow(format!("unexpected message type {other:?} in a block"))),
@@ -1306,7 +1450,9 @@ impl<'a> FileLayout<'a> {
         }
         if let Some(nodes) = batch.nodes() {
             for node in nodes.iter() {
-                if !(0..=MAX_ROWS).contains(&node.length()) || !(0..=node.length()).contains(&node.null_count()) {
+                if !(0..=MAX_ROWS).contains(&node.length())
+                    || !(0..=node.length()).contains(&node.null_count())
+                {
                     return Err(bad("declares an array with an impossible length or null count"));
                 }
             }
@@ -1316,23 +1462,41 @@ impl<'a> FileLayout<'a> {
             .get(offset + meta_len..offset + meta_len + body_len)
             .ok_or_else(|| bad("points beyond the data"))?;
         let mut declared = 0u64;
-        if let Some(buffers) = batch.buffers() {
-            for buf in buffers.iter() {
-                let (o, l) = (buf.offset(), buf.length());
-                if o < 0 || l < 0 || o.checked_add(l).is_none_or(|e| e > body_len as i64) {
-                    return Err(bad("names a buffer outside its body"));
-                }
-                if compressed && l > 0 {
-                    let prefix = body
-                        .get(o as usize..o as usize + 8)
-                        .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                        .map(i64::from_le_bytes)
-                        .ok_or_else(|| bad("has a compressed buffer shorter than its length prefix"))?;
-                    if prefix < -1 {
-                        return Err(bad("has a compressed buffer with a negative length"));
-                    }
-                    declared = declared.saturating_add(prefix.max(0) as u64);
-                }
+        let buffers: Vec<arrow_ipc::Buffer> = batch
+            .buffers()
+            .map(|b| b.iter().copied().collect())
+            .unwrap_or_default();
+        if buffers.len() != widths.len() {
+            return Err(bad(&format!(
+                "has {} buffers where the schema needs {}",
+                buffers.len(),
+                widths.len()
+            )));
+        }
+        for (buf, &width) in buffers.iter().zip(&widths) {
+            let (o, l) = (buf.offset(), buf.length());
+            if o < 0 || l < 0 || o.checked_add(l).is_none_or(|e| e > body_len as i64) {
+                return Err(bad("names a buffer outside its body"));
+            }
+            // The length of the buffer once decompressed.
+            let mut data_len = l as u64;
+            if compressed && l > 0 {
+                let prefix = body
+                    .get(o as usize..o as usize + 8)
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(i64::from_le_bytes)
+                    .ok_or_else(|| bad("has a compressed buffer shorter than its length prefix"))?;
+                data_len = match prefix {
+                    -1 => l as u64 - 8,
+                    p if p >= 0 => p as u64,
+                    _ => return Err(bad("has a compressed buffer with a negative length")),
+                };
+                declared = declared.saturating_add(prefix.max(0) as u64);
+            }
+            if data_len % width as u64 != 0 {
+                return Err(bad(&format!(
+                    "has a buffer of {data_len} bytes for values of {width} bytes"
+                )));
             }
         }
         Ok(declared)
@@ -1349,6 +1513,43 @@ impl<'a> FileLayout<'a> {
     }
 }
 
+/// Appends, for each buffer arrow's IPC decoder reads for a column of type `t` (depth first, as
+/// in the message), the width its length must be a multiple of (1: any length). Other types are
+/// refused: the reader does not need them and cannot vouch for how they decode.
+fn buffer_widths(t: &DataType, out: &mut Vec<usize>) -> Result<()> {
+    let unsupported = || {
+        Error::Schema(format!(
+            "the file has a column of type {t}, which hubecon does not read"
+        ))
+    };
+    match t {
+        DataType::Null => {}
+        DataType::Boolean => out.extend([1, 1]),
+        DataType::Utf8 | DataType::Binary => out.extend([1, 4, 1]),
+        DataType::LargeUtf8 | DataType::LargeBinary => out.extend([1, 8, 1]),
+        DataType::List(f) => {
+            out.extend([1, 4]);
+            buffer_widths(f.data_type(), out)?;
+        }
+        DataType::LargeList(f) => {
+            out.extend([1, 8]);
+            buffer_widths(f.data_type(), out)?;
+        }
+        DataType::Struct(fields) => {
+            out.push(1);
+            for f in fields {
+                buffer_widths(f.data_type(), out)?;
+            }
+        }
+        DataType::Dictionary(key, _) if is_integer(key) => {
+            out.extend([1, key.primitive_width().ok_or_else(unsupported)?]);
+        }
+        t if t.is_primitive() => out.extend([1, t.primitive_width().ok_or_else(unsupported)?]),
+        _ => return Err(unsupported()),
+    }
+    Ok(())
+}
+
 fn meta_value<'a>(metadata: &'a Metadata, key: &str) -> &'a str {
     metadata.get(key).map(|s| s.as_str()).unwrap_or("")
 }
@@ -1356,7 +1557,9 @@ fn meta_value<'a>(metadata: &'a Metadata, key: &str) -> &'a str {
 /// Reads [`SnapshotMeta`] from the schema metadata; checks the format version first.
 fn read_meta(metadata: &Metadata) -> Result<SnapshotMeta> {
     let version_text = metadata.get(META_FORMAT_VERSION).ok_or_else(|| {
-        Error::Schema("the schema metadata has no format_version: this Arrow file is not a hubecon snapshot".into())
+        Error::Schema(
+            "the schema metadata has no format_version: this Arrow file is not a hubecon snapshot".into(),
+        )
     })?;
     let format_version: u32 = version_text
         .trim()
@@ -1369,12 +1572,18 @@ fn read_meta(metadata: &Metadata) -> Result<SnapshotMeta> {
         });
     }
     if format_version == 0 {
-        return Err(Error::Schema("format_version 0 does not exist (versions start at 1)".into()));
+        return Err(Error::Schema(
+            "format_version 0 does not exist (versions start at 1)".into(),
+        ));
     }
     let synthetic = match meta_value(metadata, META_SYNTHETIC) {
         "true" => true,
         "false" | "" => false,
-        other => return Err(Error::Schema(format!("metadata synthetic is '{other}', not true or false"))),
+        other => {
+            return Err(Error::Schema(format!(
+                "metadata synthetic is '{other}', not true or false"
+            )))
+        }
     };
     let repairs = match metadata.get(META_REPAIRS).map(|s| s.trim()) {
         None | Some("") => Vec::new(),
@@ -1442,11 +1651,18 @@ struct ColumnIndex {
 }
 
 fn is_unsigned(t: &DataType) -> bool {
-    matches!(t, DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64)
+    matches!(
+        t,
+        DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64
+    )
 }
 
 fn is_integer(t: &DataType) -> bool {
-    is_unsigned(t) || matches!(t, DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64)
+    is_unsigned(t)
+        || matches!(
+            t,
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64
+        )
 }
 
 fn is_string_dictionary(t: &DataType) -> bool {
@@ -1499,7 +1715,10 @@ impl ColumnIndex {
         let mut positions = Vec::with_capacity(REQUIRED.len());
         for name in REQUIRED {
             let (pos, field) = schema.column_with_name(name).ok_or_else(|| {
-                Error::Schema(format!("column '{name}' is missing (expected {})", expected_type(name)))
+                Error::Schema(format!(
+                    "column '{name}' is missing (expected {})",
+                    expected_type(name)
+                ))
             })?;
             let t = field.data_type();
             let ok = match name {
@@ -1567,7 +1786,9 @@ fn dictionary_keys(array: &dyn Array, column: &str) -> Result<(Vec<Option<u32>>,
                 out.push(match key {
                     None => None,
                     Some(key) => {
-                        let code = i64::try_from(key).ok().filter(|&c| c >= 0 && (c as u64) < count as u64);
+                        let code = i64::try_from(key)
+                            .ok()
+                            .filter(|&c| c >= 0 && (c as u64) < count as u64);
                         Some(code.ok_or_else(|| {
                             Error::Invalid(format!("{column}: key at row {i} is outside its dictionary"))
                         })? as u32)
@@ -1586,7 +1807,11 @@ fn dictionary_keys(array: &dyn Array, column: &str) -> Result<(Vec<Option<u32>>,
         DataType::UInt16 => keys_of!(UInt16Type),
         DataType::UInt32 => keys_of!(UInt32Type),
         DataType::UInt64 => keys_of!(UInt64Type),
-        other => return Err(Error::Schema(format!("column '{column}' has dictionary keys of type {other}"))),
+        other => {
+            return Err(Error::Schema(format!(
+                "column '{column}' has dictionary keys of type {other}"
+            )))
+        }
     };
     Ok((codes, values))
 }
@@ -1594,14 +1819,18 @@ fn dictionary_keys(array: &dyn Array, column: &str) -> Result<(Vec<Option<u32>>,
 /// The strings of a dictionary's values (Utf8 or LargeUtf8, no nulls).
 fn dictionary_strings(values: &ArrayRef, column: &str) -> Result<Vec<String>> {
     if values.null_count() > 0 {
-        return Err(Error::Invalid(format!("{column}: the dictionary holds a null value")));
+        return Err(Error::Invalid(format!(
+            "{column}: the dictionary holds a null value"
+        )));
     }
     if let Some(s) = values.as_string_opt::<i32>() {
         Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
     } else if let Some(s) = values.as_string_opt::<i64>() {
         Ok(s.iter().map(|v| v.unwrap_or("").to_string()).collect())
     } else {
-        Err(Error::Schema(format!("column '{column}': dictionary values are not strings")))
+        Err(Error::Schema(format!(
+            "column '{column}': dictionary values are not strings"
+        )))
     }
 }
 
@@ -1695,9 +1924,11 @@ fn append_unsigned_u32(array: &dyn Array, column: &str, out: &mut Vec<u32>) -> R
         ($t:ty) => {{
             let a = array.as_primitive::<$t>();
             for &v in a.values().iter() {
-                out.push(u32::try_from(v).map_err(|_| {
-                    Error::Invalid(format!("{column}: value {v} is larger than 2^32 - 1"))
-                })?);
+                out.push(
+                    u32::try_from(v).map_err(|_| {
+                        Error::Invalid(format!("{column}: value {v} is larger than 2^32 - 1"))
+                    })?,
+                );
             }
         }};
     }
@@ -1706,7 +1937,11 @@ fn append_unsigned_u32(array: &dyn Array, column: &str, out: &mut Vec<u32>) -> R
         DataType::UInt16 => push!(UInt16Type),
         DataType::UInt32 => push!(UInt32Type),
         DataType::UInt64 => push!(UInt64Type),
-        other => return Err(Error::Schema(format!("{column}: type {other} is not an unsigned integer"))),
+        other => {
+            return Err(Error::Schema(format!(
+                "{column}: type {other} is not an unsigned integer"
+            )))
+        }
     }
     Ok(())
 }
@@ -1826,10 +2061,12 @@ impl SnapshotBuilder {
     fn append(&mut self, batch: &RecordBatch) -> Result<()> {
         // The decoder's projection puts the columns in REQUIRED order.
         let col = |i: usize| -> Result<&ArrayRef> {
-            batch
-                .columns()
-                .get(i)
-                .ok_or_else(|| Error::Schema(format!("column '{}' is missing in a batch", REQUIRED.get(i).unwrap_or(&"?"))))
+            batch.columns().get(i).ok_or_else(|| {
+                Error::Schema(format!(
+                    "column '{}' is missing in a batch",
+                    REQUIRED.get(i).unwrap_or(&"?")
+                ))
+            })
         };
         let s = &mut self.s;
         let base_row = s.id.len();
@@ -1864,10 +2101,17 @@ impl SnapshotBuilder {
             return Err(Error::Invalid("bases: a null base entry".into()));
         }
         let mut models = Vec::new();
-        append_unsigned_u32(as_struct_child(items, BASE_MODEL, COL_BASES)?.as_ref(), "bases.model", &mut models)?;
+        append_unsigned_u32(
+            as_struct_child(items, BASE_MODEL, COL_BASES)?.as_ref(),
+            "bases.model",
+            &mut models,
+        )?;
         let mut relation_codes = Vec::new();
-        self.relation
-            .append(as_struct_child(items, BASE_RELATION, COL_BASES)?.as_ref(), "bases.relation", &mut relation_codes)?;
+        self.relation.append(
+            as_struct_child(items, BASE_RELATION, COL_BASES)?.as_ref(),
+            "bases.relation",
+            &mut relation_codes,
+        )?;
         for (a, b) in list_ranges(bases) {
             let m = models
                 .get(a..b)
@@ -1916,7 +2160,8 @@ impl SnapshotBuilder {
                 .ok_or_else(|| Error::Invalid("weekly_downloads: list offsets beyond the values".into()))?;
             s.weekly_week.extend_from_slice(w);
             s.weekly_downloads.extend_from_slice(d);
-            s.weekly_offsets.push(offset_u32(s.weekly_week.len(), COL_WEEKLY)?);
+            s.weekly_offsets
+                .push(offset_u32(s.weekly_week.len(), COL_WEEKLY)?);
         }
 
         // params
@@ -2006,7 +2251,11 @@ impl SnapshotBuilder {
             .iter()
             .map(|&c| sources.get(c as usize).copied().unwrap_or(ParamSource::Unknown))
             .collect();
-        s.gated = Categorical::from_options(self.gated.iter().map(|g| g.map(|t| if t { "true" } else { "false" })));
+        s.gated = Categorical::from_options(
+            self.gated
+                .iter()
+                .map(|g| g.map(|t| if t { "true" } else { "false" })),
+        );
 
         let mut dicts = self.dicts.into_iter();
         for target in [

@@ -217,6 +217,7 @@ pub fn ols(
             (gf / (gf - 1.0) * (n as f64 - 1.0) / (n - k) as f64, gf - 1.0, g)
         }
     };
+    #[allow(clippy::needless_range_loop)] // a symmetric fill reads best with both indexes
     for a in 0..p {
         for b in 0..a {
             meat[b][a] = meat[a][b];

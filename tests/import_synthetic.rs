@@ -272,3 +272,21 @@ fn pearson(x: &[f64], y: &[f64]) -> f64 {
     }
     sxy / (sxx * syy).sqrt()
 }
+
+#[path = "import_common/digest.rs"]
+mod digest;
+
+/// The digest of `generate(5_000, 42)` as the native build computes it. This pins determinism
+/// across platforms (tests/import_wasm.rs checks the wasm build gives the same), not correctness;
+/// it changes only when the generator is deliberately changed.
+pub const DIGEST_5000_SEED_42: u64 = 0x5143_ae21_8ce7_af40;
+
+#[test]
+fn digest_is_pinned_for_the_wasm_comparison() {
+    let d = digest::digest(&generate(5_000, 42).unwrap());
+    println!("digest {d:#018x}");
+    assert_eq!(
+        d, DIGEST_5000_SEED_42,
+        "generator output changed: update the constant here and in import_wasm.rs"
+    );
+}

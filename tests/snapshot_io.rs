@@ -28,16 +28,31 @@ fn tiny() -> Snapshot {
             snapshot_date: "2023-03-01".into(),
             source: "test".into(),
             synthetic: false,
-            repairs: vec!["2 weekly decreases set to 0".into(), "1 dangling base dropped".into()],
+            repairs: vec![
+                "2 weekly decreases set to 0".into(),
+                "1 dangling base dropped".into(),
+            ],
             description: "hand-built test snapshot".into(),
             ..Default::default()
         },
-        id: ["org/base", "org/ft", "alice/quant", "bob/merge"].into_iter().collect::<Strings>(),
+        id: ["org/base", "org/ft", "alice/quant", "bob/merge"]
+            .into_iter()
+            .collect::<Strings>(),
         author: Categorical::from_options([Some("org"), Some("org"), Some("alice"), None]),
-        created: vec![days_from_civil(2021, 11, 2), days_from_civil(2023, 5, 17), NO_DATE, 19_500],
+        created: vec![
+            days_from_civil(2021, 11, 2),
+            days_from_civil(2023, 5, 17),
+            NO_DATE,
+            19_500,
+        ],
         base_offsets: vec![0, 0, 1, 2, 4],
         base_model: vec![0, 1, 0, 1],
-        base_relation: vec![Relation::Finetune, Relation::Quantized, Relation::Merge, Relation::Merge],
+        base_relation: vec![
+            Relation::Finetune,
+            Relation::Quantized,
+            Relation::Merge,
+            Relation::Merge,
+        ],
         likes: vec![10.0, nan, 0.0, 300.0],
         downloads_30d: vec![5_000_000_000.0, 3.0, nan, 0.0],
         downloads_all_time: vec![nan, nan, nan, 65_535.0],
@@ -52,7 +67,12 @@ fn tiny() -> Snapshot {
             ParamSource::Safetensors,
         ],
         file_bytes: vec![14_000_000_000.0, nan, 4_000_000_000.0, 3.0],
-        pipeline_tag: Categorical::from_options([Some("text-generation"), None, Some("text-generation"), None]),
+        pipeline_tag: Categorical::from_options([
+            Some("text-generation"),
+            None,
+            Some("text-generation"),
+            None,
+        ]),
         library: Categorical::from_options([Some("transformers"), Some("peft"), Some("gguf"), None]),
         license: Categorical::from_options([Some("apache-2.0"), Some("mit"), None, Some("apache-2.0")]),
         gated: Categorical::from_options([Some("false"), Some("true"), None, Some("false")]),
@@ -117,14 +137,20 @@ fn tiny_snapshot_round_trips_exactly() {
     assert_eq!(m.source, "test");
     assert_eq!(m.snapshot_date, "2023-03-01");
     assert!(!m.synthetic);
-    assert_eq!(m.repairs, vec!["2 weekly decreases set to 0", "1 dangling base dropped"]);
+    assert_eq!(
+        m.repairs,
+        vec!["2 weekly decreases set to 0", "1 dangling base dropped"]
+    );
     assert_eq!(m.description, "hand-built test snapshot");
 }
 
 fn assert_nan_equal(a: &[f64], b: &[f64]) {
     assert_eq!(a.len(), b.len());
     for (x, y) in a.iter().zip(b) {
-        assert!(x.is_nan() == y.is_nan() && (x.is_nan() || x.to_bits() == y.to_bits()), "{x} vs {y}");
+        assert!(
+            x.is_nan() == y.is_nan() && (x.is_nan() || x.to_bits() == y.to_bits()),
+            "{x} vs {y}"
+        );
     }
 }
 
@@ -158,9 +184,13 @@ fn same_data_and_hash_whatever_the_codec_and_batch_size() {
     let mut sizes = Vec::new();
     for codec in [Codec::Zstd(3), Codec::Zstd(19), Codec::Lz4, Codec::Uncompressed] {
         for batch_models in [1, 3, 1000] {
-            let bytes = snapshot_io::write_with_options(&s, WriteOptions { codec, batch_models }).expect("write");
+            let bytes =
+                snapshot_io::write_with_options(&s, WriteOptions { codec, batch_models }).expect("write");
             let back = Snapshot::from_ipc(&bytes).expect("read");
-            assert_eq!(back.meta.content_hash, reference, "{codec:?} batch {batch_models}");
+            assert_eq!(
+                back.meta.content_hash, reference,
+                "{codec:?} batch {batch_models}"
+            );
             assert_eq!(back.id, s.id);
             assert_eq!(back.country, s.country);
             assert_eq!(back.weekly_week, s.weekly_week);
@@ -213,9 +243,20 @@ fn empty_and_tiny_inputs_are_not_arrow() {
 #[test]
 fn truncated_files_are_not_arrow() {
     let bytes = tiny().to_ipc().expect("write");
-    for cut in [1, 8, 20, bytes.len() / 4, bytes.len() / 2, bytes.len() - 11, bytes.len() - 1] {
+    for cut in [
+        1,
+        8,
+        20,
+        bytes.len() / 4,
+        bytes.len() / 2,
+        bytes.len() - 11,
+        bytes.len() - 1,
+    ] {
         let m = not_arrow(&bytes[..cut]);
-        assert!(m.contains("too short") || m.contains("truncated"), "cut at {cut}: {m}");
+        assert!(
+            m.contains("too short") || m.contains("truncated"),
+            "cut at {cut}: {m}"
+        );
     }
 }
 
@@ -270,13 +311,21 @@ fn rewrite(bytes: &[u8], edit: impl Fn(&Schema, Vec<ArrayRef>) -> (Schema, Vec<A
     out
 }
 
-fn replace_column(schema: &Schema, columns: Vec<ArrayRef>, name: &str, array: ArrayRef) -> (Schema, Vec<ArrayRef>) {
+fn replace_column(
+    schema: &Schema,
+    columns: Vec<ArrayRef>,
+    name: &str,
+    array: ArrayRef,
+) -> (Schema, Vec<ArrayRef>) {
     let i = schema.index_of(name).expect("column exists");
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
     fields[i] = Field::new(name, array.data_type().clone(), true);
     let mut columns = columns;
     columns[i] = array;
-    (Schema::new_with_metadata(fields, schema.metadata().clone()), columns)
+    (
+        Schema::new_with_metadata(fields, schema.metadata().clone()),
+        columns,
+    )
 }
 
 fn schema_error(bytes: &[u8]) -> String {
@@ -302,7 +351,10 @@ fn a_column_of_the_wrong_type_is_a_schema_error() {
         replace_column(schema, columns, "likes", floats)
     });
     let m = schema_error(&bad);
-    assert!(m.contains("'likes'") && m.contains("Float64") && m.contains("unsigned integer"), "{m}");
+    assert!(
+        m.contains("'likes'") && m.contains("Float64") && m.contains("unsigned integer"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -313,7 +365,10 @@ fn a_missing_column_is_a_schema_error() {
         let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
         fields.remove(i);
         columns.remove(i);
-        (Schema::new_with_metadata(fields, schema.metadata().clone()), columns)
+        (
+            Schema::new_with_metadata(fields, schema.metadata().clone()),
+            columns,
+        )
     });
     let m = schema_error(&bad);
     assert!(m.contains("'country'") && m.contains("missing"), "{m}");
@@ -321,7 +376,8 @@ fn a_missing_column_is_a_schema_error() {
 
 #[test]
 fn a_plain_arrow_file_is_not_a_snapshot() {
-    let batch = RecordBatch::try_from_iter([("x", Arc::new(UInt32Array::from(vec![1, 2])) as ArrayRef)]).unwrap();
+    let batch =
+        RecordBatch::try_from_iter([("x", Arc::new(UInt32Array::from(vec![1, 2])) as ArrayRef)]).unwrap();
     let mut out = Vec::new();
     let mut w = FileWriter::try_new(&mut out, &batch.schema()).unwrap();
     w.write(&batch).unwrap();
@@ -336,7 +392,10 @@ fn a_newer_format_version_is_refused() {
     let newer = rewrite(&bytes, |schema, columns| {
         let mut metadata = schema.metadata().clone();
         metadata.insert("format_version", "2");
-        (Schema::new_with_metadata(schema.fields().clone(), metadata), columns)
+        (
+            Schema::new_with_metadata(schema.fields().clone(), metadata),
+            columns,
+        )
     });
     match Snapshot::from_ipc(&newer) {
         Err(Error::NewerFormat { found, supported }) => {
@@ -351,14 +410,19 @@ fn with_base_models(bytes: &[u8], models: Vec<u32>) -> Vec<u8> {
     rewrite(bytes, move |schema, columns| {
         let i = schema.index_of("bases").expect("bases");
         let list = columns[i].as_any().downcast_ref::<ListArray>().expect("list");
-        let items = list.values().as_any().downcast_ref::<StructArray>().expect("struct");
+        let items = list
+            .values()
+            .as_any()
+            .downcast_ref::<StructArray>()
+            .expect("struct");
         let (fields, mut children, nulls) = items.clone().into_parts();
         children[0] = Arc::new(UInt32Array::from(models.clone()));
         let items = StructArray::try_new(fields, children, nulls).expect("struct");
         let DataType::List(item_field) = list.data_type().clone() else {
             panic!("bases is a list")
         };
-        let new = ListArray::try_new(item_field, list.offsets().clone(), Arc::new(items), None).expect("list");
+        let new =
+            ListArray::try_new(item_field, list.offsets().clone(), Arc::new(items), None).expect("list");
         replace_column(schema, columns, "bases", Arc::new(new))
     })
 }
@@ -368,7 +432,10 @@ fn an_out_of_range_base_index_is_invalid() {
     let bytes = tiny().to_ipc().expect("write");
     let bad = with_base_models(&bytes, vec![0, 1, 0, 99]);
     let m = invalid_error(&bad);
-    assert!(m.contains("99") && m.contains("out of range") && m.contains("bob/merge"), "{m}");
+    assert!(
+        m.contains("99") && m.contains("out of range") && m.contains("bob/merge"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -377,7 +444,10 @@ fn a_lineage_cycle_is_invalid() {
     let bytes = tiny().to_ipc().expect("write");
     let bad = with_base_models(&bytes, vec![2, 1, 0, 1]);
     let m = invalid_error(&bad);
-    assert!(m.contains("cycle") && m.contains("org/ft") && m.contains("alice/quant"), "{m}");
+    assert!(
+        m.contains("cycle") && m.contains("org/ft") && m.contains("alice/quant"),
+        "{m}"
+    );
 }
 
 #[test]
@@ -514,13 +584,19 @@ print(t.column('country').to_pylist(), t.column('languages').to_pylist()[0])\n";
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "4 4 1");
     assert_eq!(lines[1], "['org/base', 'org/ft', 'alice/quant', 'bob/merge']");
-    assert_eq!(lines[2], "[{'model': 0, 'relation': 'merge'}, {'model': 1, 'relation': 'merge'}]");
+    assert_eq!(
+        lines[2],
+        "[{'model': 0, 'relation': 'merge'}, {'model': 1, 'relation': 'merge'}]"
+    );
     assert_eq!(
         lines[3],
         "[{'week': 1200, 'downloads': 5}, {'week': 1201, 'downloads': 70000}, {'week': 1205, 'downloads': 0}]"
     );
     assert_eq!(lines[4], "[10, None, 0, 300] [False, True, None, False]");
-    assert_eq!(lines[5], "['United States', 'United States', None, 'France'] ['en', 'fr']");
+    assert_eq!(
+        lines[5],
+        "['United States', 'United States', None, 'France'] ['en', 'fr']"
+    );
 }
 
 /// Writes the seed corpus of the fuzz target (not a test):
@@ -543,6 +619,25 @@ fn write_fuzz_seeds() {
     ];
     for (name, s, codec, batch_models) in seeds {
         let bytes = snapshot_io::write_with_options(s, WriteOptions { codec, batch_models }).expect("write");
-        std::fs::write(std::path::Path::new(&dir).join(format!("seed-{name}.arrow")), bytes).expect("write seed");
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("seed-{name}.arrow")),
+            bytes,
+        )
+        .expect("write seed");
     }
+}
+
+/// Inputs that once made arrow panic inside `from_ipc` (found by the fuzz target); each must now be
+/// an error.
+#[test]
+fn fuzz_regressions_are_errors() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz/regressions exists") {
+        let path = entry.expect("entry").path();
+        let bytes = std::fs::read(&path).expect("read");
+        assert!(Snapshot::from_ipc(&bytes).is_err(), "{} loads", path.display());
+        seen += 1;
+    }
+    assert!(seen > 0);
 }

@@ -8,7 +8,7 @@
 // snapshot loaded) and 'hubecon:views-updated' (detail {ms, views}) after an option change.
 
 import { loadSnapshot, listSnapshots, loadWasm, registerOffline, releaseSnapshot, errorMessage } from './engine.js';
-import { renderView, PANELS, viewTitle } from './views.js';
+import { renderView, PANELS, viewTitle, loadLibs } from './views.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -187,7 +187,6 @@ function renderFacts(info, label) {
     dl.append(div);
   };
   const n = new Intl.NumberFormat('en');
-  add('Snapshot', label);
   add('Data', info.synthetic ? 'SYNTHETIC (generated, not the Hub)' : 'real');
   add('Source', info.source);
   add('Taken', info.snapshot_date);
@@ -219,7 +218,9 @@ function fillSnapshotSelect(extraLocal) {
   for (const s of state.snapshots) {
     const opt = document.createElement('option');
     opt.value = s.file;
-    opt.textContent = `${s.title}${s.synthetic ? ' (synthetic)' : ''}${s.bytes ? ` — ${formatBytes(s.bytes)}` : ''}`;
+    const title = s.title.length > 72 ? `${s.title.slice(0, 71)}…` : s.title;
+    opt.textContent = `${title}${s.synthetic && !/synthetic/i.test(title) ? ' (synthetic)' : ''}${s.bytes ? ` — ${formatBytes(s.bytes)}` : ''}`;
+    opt.title = s.title;
     select.append(opt);
   }
   if (extraLocal) {
@@ -384,6 +385,7 @@ async function renderSlot(slot) {
     snapshotUrl: state.snapshotUrl,
     headingLevel: 2,
   });
+  slot.node.dataset.ms = result.ms.toFixed(1);
   if (!state.firstChartMarked && result.ok && slot.panel.view !== 'info') {
     state.firstChartMarked = true;
     performance.mark('hubecon:first-chart', { detail: { view: slot.panel.view } });
@@ -391,26 +393,52 @@ async function renderSlot(slot) {
   return result;
 }
 
-/** Redraws every visible box whose inputs changed; boxes out of sight wait until they scroll in. */
+// One box draws at a time, even when a newer run starts while an older one awaits (a chart library
+// load, a map geometry fetch): the engine is single-threaded and the timings stay per box.
+let renderLock = Promise.resolve();
+
+async function renderExclusive(slot) {
+  const previous = renderLock;
+  let release;
+  renderLock = new Promise((resolve) => (release = resolve));
+  await previous;
+  try {
+    if (!state.handle || slot.key === slotKey(slot)) return false;
+    await renderSlot(slot);
+    return true;
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Redraws every visible box whose inputs changed; boxes out of sight wait until they scroll in.
+ * A newer call supersedes a running one (which stops after its current box). After an option
+ * change, the mark 'hubecon:views-updated' (detail {ms, views}) is set once every visible box
+ * shows the new options, whichever run finishes the work.
+ */
 function scheduleRender(reason) {
   const token = ++state.renderToken;
-  const t0 = performance.now();
+  if (reason === 'options') {
+    state.pendingChange = state.pendingChange || { t0: performance.now(), views: 0 };
+  }
   queueMicrotask(async () => {
-    let count = 0;
     const visible = [...state.slots.values()].filter((s) => s.visible);
     for (const slot of visible) {
       if (token !== state.renderToken || !state.handle) return;
       if (slot.key === slotKey(slot)) continue;
-      await renderSlot(slot);
-      count++;
+      if (!(await renderExclusive(slot))) continue;
+      if (state.pendingChange) state.pendingChange.views++;
       // Let the browser paint between boxes so the page stays responsive.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     if (token !== state.renderToken) return;
-    const ms = performance.now() - t0;
-    if (reason === 'options' && count) {
-      performance.mark('hubecon:views-updated', { detail: { ms, views: count } });
-      $('views').setAttribute('data-updated', String(Date.now()));
+    const change = state.pendingChange;
+    if (change) {
+      state.pendingChange = null;
+      const ms = performance.now() - change.t0;
+      performance.mark('hubecon:views-updated', { detail: { ms, views: change.views } });
+      $('views').dataset.updateMs = ms.toFixed(1);
     }
   });
 }
@@ -617,6 +645,8 @@ function setupKeyboard() {
 // --- start ---
 
 async function start() {
+  // On a phone the options start folded so that the views come first.
+  if (matchMedia('(max-width: 760px)').matches) $('options-details').open = false;
   setupTheme();
   setupObserver();
   setupForm();
@@ -629,6 +659,8 @@ async function start() {
   state.options = optionsFromForm(); // normalised: defaults dropped, the form's view of the URL
   state.expectedHash = params.get('hash');
 
+  // Start every download the first chart needs at once: the engine, the chart library, the list.
+  loadLibs().catch(() => {}); // a failure is shown in each view box, with its table
   loadWasm()
     .then((wasm) => {
       $('version-line').textContent = `hubecon ${wasm.version()} · snapshot format ${wasm.formatVersion()}`;

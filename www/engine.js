@@ -72,7 +72,8 @@ export function loadWasm() {
     wasmPromise = (async () => {
       let pkg;
       try {
-        pkg = await import(PKG_JS);
+        // A literal specifier, so that scripts/package-single-file can bundle it.
+        pkg = await import('./pkg/hubecon.js');
       } catch (e) {
         throw new Error(`could not load the hubecon engine (${PKG_JS}): ${errorMessage(e)}`);
       }
@@ -299,10 +300,21 @@ export function loadSnapshot(source, { onProgress } = {}) {
 }
 
 /**
- * Forgets a loaded snapshot and frees its wasm memory (after the caller stopped using its engine).
- * @param {string} url the same URL that was given to loadSnapshot
+ * Forgets a loaded snapshot and frees its wasm memory. Only for a caller that owns the snapshot
+ * alone (the dashboard switching snapshots): every other holder of the same handle loses its engine.
+ * @param {string|File|Blob} url the same URL (or picked file) that was given to loadSnapshot
  */
 export async function releaseSnapshot(url) {
+  if (typeof Blob !== 'undefined' && url instanceof Blob) {
+    const promise = fileCache.get(url);
+    fileCache.delete(url);
+    try {
+      (await promise)?.engine.free?.();
+    } catch {
+      // It never loaded: nothing to free.
+    }
+    return;
+  }
   const text = String(url);
   const key = text.startsWith(EMBEDDED_PREFIX) ? text : resolveSnapshotUrl(text);
   const entry = snapshotCache.get(key);
@@ -318,7 +330,8 @@ export async function releaseSnapshot(url) {
 
 /**
  * The snapshots this site offers: `snapshots.json` beside the page (read defensively) plus the ones
- * embedded in the page. Never throws: a missing or broken list gives `{snapshots: [], error}`.
+ * embedded in the page. `file` is as listed; `url` is absolute, resolved against the list's URL.
+ * Never throws: a missing or broken list gives `{snapshots: [], error}`.
  * @returns {Promise<{snapshots: Array<{file: string, url: string, title: string, synthetic: boolean,
  *   default: boolean}>, error: string|null}>}
  */
@@ -341,8 +354,10 @@ export async function listSnapshots(listUrl = SNAPSHOT_LIST_URL) {
     return { snapshots, error: null };
   }
   let error = null;
+  // Files in the list are relative to the list itself (a widget's list lives on another site).
+  const listHref = resolveSnapshotUrl(listUrl);
   try {
-    const response = await fetch(resolveSnapshotUrl(listUrl));
+    const response = await fetch(listHref);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const json = await response.json();
     const list = Array.isArray(json) ? json : Array.isArray(json?.snapshots) ? json.snapshots : [];
@@ -350,7 +365,7 @@ export async function listSnapshots(listUrl = SNAPSHOT_LIST_URL) {
       if (!item || typeof item.file !== 'string' || !item.file) continue;
       snapshots.push({
         file: item.file,
-        url: resolveSnapshotUrl(item.file),
+        url: new URL(item.file, listHref).href,
         title: typeof item.title === 'string' && item.title ? item.title : shortName(item.file),
         synthetic: item.synthetic === true,
         default: item.default === true,

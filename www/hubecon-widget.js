@@ -114,6 +114,9 @@ class HubeconView extends HTMLElement {
   #observer = null;
   #renderToken = 0;
   #scheduled = false;
+  #resizeObserver = null;
+  #drawnWidth = 0;
+  #resizeTimer = 0;
 
   constructor() {
     super();
@@ -140,11 +143,23 @@ class HubeconView extends HTMLElement {
       });
     }
     this.#observer.observe(this, { attributes: true });
+    // Charts are drawn for the width they get: redraw when it changes a lot (phone rotation, layout).
+    if (!this.#resizeObserver && typeof ResizeObserver !== 'undefined') {
+      this.#resizeObserver = new ResizeObserver(() => {
+        const width = this.clientWidth;
+        if (!this.#drawnWidth || Math.abs(width - this.#drawnWidth) < 0.15 * this.#drawnWidth) return;
+        clearTimeout(this.#resizeTimer);
+        this.#resizeTimer = setTimeout(() => this.#schedule(), 250);
+      });
+    }
+    this.#resizeObserver?.observe(this);
     this.#schedule();
   }
 
   disconnectedCallback() {
     this.#observer?.disconnect();
+    this.#resizeObserver?.disconnect();
+    clearTimeout(this.#resizeTimer);
     this.#renderToken++; // a render in flight is dropped
   }
 
@@ -226,6 +241,7 @@ class HubeconView extends HTMLElement {
     }
     if (token !== this.#renderToken) return;
     this.#status.hidden = true;
+    this.#drawnWidth = this.clientWidth;
     let result;
     try {
       result = await renderView(this.#content, {

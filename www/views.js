@@ -30,7 +30,7 @@ export function loadLibs() {
       const plotModule = await import('./vendor/plot.js');
       const Plot = plotModule.Plot || plotModule;
       if (typeof Plot.plot !== 'function') throw new Error('the vendored Plot module has no plot()');
-      return { Plot, stylesheet: plotModule.stylesheet || null };
+      return { Plot, d3: plotModule.d3 || null, stylesheet: plotModule.stylesheet || null };
     })();
     libsPromise.catch(() => {
       libsPromise = null;
@@ -322,7 +322,7 @@ function uniq(values) {
 function orderKeys(rows, key, weight) {
   const totals = new Map();
   for (const r of rows) totals.set(r[key], (totals.get(r[key]) || 0) + (num(r[weight]) || 0));
-  const isRest = (k) => /^(rest|other|others|\(rest\)|unknown|null|none)$/i.test(String(k));
+  const isRest = (k) => REST_KEY.test(String(k));
   return [...totals.entries()]
     .sort((a, b) => (isRest(a[0]) - isRest(b[0])) || b[1] - a[1])
     .map(([k]) => k);
@@ -358,13 +358,16 @@ function basePlot(ctx, extra) {
   };
 }
 
+const REST_KEY = /^(rest|other|others|\(rest\)|\(missing\)|unknown|null|none)$/i;
+
+/** Categorical colours: ten distinct hues for the named keys, grey for 'rest' and '(missing)'. */
 function sharedColor(ctx, domain) {
-  return {
-    type: 'categorical',
-    scheme: ctx.colors.dark ? 'tableau10' : 'observable10',
-    domain,
-    legend: true,
-  };
+  const d3 = ctx.d3;
+  const palette = (d3 && (ctx.colors.dark ? d3.schemeTableau10 : d3.schemeObservable10 || d3.schemeTableau10)) || null;
+  if (!palette) return { type: 'categorical', domain, legend: true };
+  let i = 0;
+  const range = domain.map((k) => (REST_KEY.test(String(k)) ? ctx.colors.muted : palette[i++ % palette.length]));
+  return { type: 'categorical', domain, range, legend: true };
 }
 
 function timeOrBand(ctx, rows, periodCol) {
@@ -386,11 +389,86 @@ function timeOrBand(ctx, rows, periodCol) {
 // --- chart drawers: each returns [{caption?, node}] or throws; the table is drawn elsewhere ---
 
 const LEADERBOARD_MAX_BARS = 40;
+const LEADERBOARD_SYMBOL_BUDGET_MS = 1500;
+
+/** The leaderboard rows with `org_type` and `modality` columns (words; the chart shows symbols). */
+function decorateLeaderboard(report, attrs) {
+  const rows = report.rows.map((r) => {
+    const extraCols = {};
+    if (attrs.org.size) extraCols.org_type = attrs.org.get(r.key) ?? null;
+    if (attrs.input.size || attrs.output.size) {
+      const i = attrs.input.get(r.key);
+      const o = attrs.output.get(r.key);
+      extraCols.modality = i || o ? `${(i || ['?']).join(', ')} → ${(o || ['?']).join(', ')}` : null;
+    }
+    return { ...r, ...extraCols };
+  });
+  const declared = report.columns || [];
+  const columns = [...declared, ...Object.keys(rows[0] || {}).filter((c) => !declared.includes(c))];
+  return { ...report, rows, columns };
+}
+
+/** A value usable inside a `where` condition (the engine splits conditions on ';' and '='). */
+const whereSafe = (v) => typeof v === 'string' && v !== '' && !/[;=]/.test(v) && !/^\(.*\)$/.test(v);
+
+function joinWhere(existing, condition) {
+  return existing ? `${existing};${condition}` : condition;
+}
+
+/**
+ * Organisation type and modality of the units of a model or developer leaderboard. The
+ * leaderboard itself carries neither, so they are read from subsets: a unit whose models all
+ * have org type v keeps its downloads inside the subset `org_type=v`, so it ranks at least as high
+ * there and appears in the subset's top N. Modality is per model (model level only).
+ * Returns {org: Map key→value, input: Map key→[values], output: Map key→[values]} or null.
+ */
+async function leaderboardAttributes(engine, options, budgetMs = Infinity, isCurrent = () => true) {
+  const level = options.level || 'developer';
+  if (level !== 'model' && level !== 'developer' && level !== 'author') return null;
+  const out = { org: new Map(), input: new Map(), output: new Map(), skipped: null };
+  const t0 = performance.now();
+  const subsetKeys = async (condition) => {
+    // Yield between queries so that input and painting go on; stop when the box was redrawn.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (!isCurrent()) return [];
+    // Past the budget the rest is left out (a note says so): the page must stay responsive.
+    if (performance.now() - t0 > budgetMs) {
+      out.skipped = `Some organisation-type or modality symbols are left out: finding them took longer than ${budgetMs} ms at this snapshot's size.`;
+      return [];
+    }
+    return engine.report('leaderboard', { ...options, where: joinWhere(options.where, condition) }).rows.map((r) => r.key);
+  };
+  try {
+    const orgTypes = engine.report('leaderboard', { ...options, level: 'org_type', top: 50 }).rows.map((r) => r.key).filter(whereSafe);
+    for (const v of orgTypes) for (const k of await subsetKeys(`org_type=${v}`)) if (!out.org.has(k)) out.org.set(k, v);
+  } catch {
+    // No org types in this snapshot (or a subset the engine refuses): no symbols then.
+  }
+  if (level === 'model') {
+    try {
+      const modality = engine.report('modality', options).rows;
+      for (const side of ['input', 'output']) {
+        const values = modality.filter((r) => r.side === side).map((r) => r.modality).filter(whereSafe);
+        for (const v of values) {
+          for (const k of await subsetKeys(`${side}_modalities=${v}`)) {
+            const list = out[side].get(k) || [];
+            list.push(v);
+            out[side].set(k, list);
+          }
+        }
+      }
+    } catch {
+      // As above: modalities unknown.
+    }
+  }
+  return out;
+}
 
 function drawLeaderboard(ctx, report) {
   const { Plot } = ctx;
   const rows = report.rows.slice(0, LEADERBOARD_MAX_BARS);
   const cols = columnsOf(report.rows, report.columns);
+  for (const c of ['org_type', 'modality']) if (rows.some((r) => c in r) && !cols.includes(c)) cols.push(c);
   const key = pick(cols, 'key', 'model', 'developer', 'country', /name|id/) || stringColumns(rows, cols)[0];
   const value = pick(cols, 'downloads', /downloads/, 'share') || numericColumns(rows, cols)[0];
   if (!key || !value || rows.length === 0) return [];
@@ -602,15 +680,20 @@ function drawSharesOverTime(ctx, report, keyCandidates) {
   const keys = orderKeys(rows, key, y);
   const axis = timeOrBand(ctx, rows, period);
   const isShare = /share/.test(y);
-  const stackOptions = { x: axis.x, y, fill: key, order: keys, title: (r) => `${r[key]}\n${r[period]}: ${isShare ? pct(r[y]) : formatCell(y, r[y])}` };
-  const mark = axis.temporal ? Plot.areaY(rows, Plot.stackY(stackOptions)) : Plot.barY(rows, Plot.stackY(stackOptions));
+  const stackOptions = { x: axis.x, y, fill: key, z: key, order: keys, title: (r) => `${r[key]}\n${r[period]}: ${isShare ? pct(r[y]) : formatCell(y, r[y])}` };
+  const periodCount = uniq(rows.map((r) => r[period])).length;
+  // An area needs at least two periods; with few periods stacked bars read better.
+  const useArea = axis.temporal && periodCount >= 4;
+  const bandAxis = useArea ? axis : { x: (r) => String(r[period]), scale: { type: 'band', label: null, domain: uniq(rows.map((r) => String(r[period]))) } };
+  stackOptions.x = bandAxis.x;
+  const mark = useArea ? Plot.areaY(rows, Plot.stackY(stackOptions)) : Plot.barY(rows, Plot.stackY(stackOptions));
   return [
     {
       node: Plot.plot(
         basePlot(ctx, {
           height: 300,
           marginLeft: 48,
-          x: axis.scale,
+          x: bandAxis.scale,
           y: { label: isShare ? 'Share of downloads' : y, grid: true, tickFormat: isShare ? '.0%' : 's' },
           color: sharedColor(ctx, keys),
           marks: [mark, Plot.ruleY([0])],
@@ -946,7 +1029,7 @@ function drawMdiSummary(ctx, report) {
   // The shares disruptive / neutral / consolidating by group, when the main table has them.
   const rows = report.rows;
   const cols = columnsOf(rows, report.columns);
-  const shareCols = cols.filter((c) => /disrupt|neutral|consolid/.test(c) && /share|frac/.test(c));
+  const shareCols = cols.filter((c) => /disrupt|neutral|consolid/.test(c) && rows.some((r) => typeof r[c] === 'number' && r[c] >= 0 && r[c] <= 1));
   const group = pick(cols, 'group', 'class', 'by', 'dimension');
   const value = pick(cols, 'value', 'key', 'level');
   if (shareCols.length && rows.length) {
@@ -988,6 +1071,7 @@ function drawRaceCoefficients(ctx, report) {
         marginLeft: Math.min(Math.max(...labels.map((s) => s.length)) * 7 + 14, ctx.width * 0.5),
         x: { label: 'Estimate', grid: true },
         y: { label: null, domain: labels },
+        marginRight: terms.length > 1 ? Math.min(Math.max(...terms.map((t) => String(t).length)) * 7 + 16, 180) : 20,
         fy: terms.length > 1 ? { label: null, domain: terms } : undefined,
         color: sharedColor(ctx, terms),
         marks: [
@@ -1026,13 +1110,54 @@ function drawRecognitionScatter(ctx, rows) {
   };
 }
 
+/** Mean recognition per release-order bin (the race view's `scatter` table). */
+function drawRaceBins(ctx, rows) {
+  const { Plot } = ctx;
+  if (!Array.isArray(rows) || !rows.length) return null;
+  const cols = columnsOf(rows);
+  const start = pick(cols, 'percentile_start', /start|lo/);
+  const end = pick(cols, 'percentile_end', /end|hi/);
+  const outcomes = cols.filter((c) => /^mean_/.test(c));
+  const count = pick(cols, 'derivatives', 'n', 'count');
+  if (!start || !end || !outcomes.length) return null;
+  const long = [];
+  for (const r of rows) {
+    for (const o of outcomes) {
+      if (num(r[o]) === null || num(r[start]) === null || num(r[end]) === null) continue;
+      long.push({ x: (r[start] + r[end]) / 2, outcome: o.replace(/^mean_/, ''), value: r[o], n: count ? r[count] : null, start: r[start], end: r[end] });
+    }
+  }
+  if (!long.length) return null;
+  const names = uniq(long.map((d) => d.outcome));
+  return {
+    caption: 'Recognition against release order: mean ln(1 + downloads) and ln(1 + likes) per release-percentile bin (dot size: derivatives)',
+    node: Plot.plot(
+      basePlot(ctx, {
+        height: 300,
+        marginLeft: 48,
+        x: { label: 'Release percentile among the base model’s derivatives (0 = first)', domain: [0, 1], grid: true },
+        y: { label: 'Mean recognition', grid: true },
+        color: sharedColor(ctx, names),
+        r: { range: [1.5, 8] },
+        marks: [
+          Plot.line(long, { x: 'x', y: 'value', stroke: 'outcome', z: 'outcome', strokeWidth: 1.5 }),
+          Plot.dot(long, { x: 'x', y: 'value', fill: 'outcome', r: count ? 'n' : 3, title: (d) => `${d.outcome}\npercentile ${d.start}–${d.end}\nmean ${d.value.toFixed(3)}${d.n !== null ? `\n${d.n} derivatives` : ''}` }),
+        ],
+      }),
+    ),
+  };
+}
+
 function drawRace(ctx, report, extra) {
   const parts = [];
   const coef = drawRaceCoefficients(ctx, report);
   if (coef) parts.push(coef);
-  const scatterRows = (report.tables && report.tables.scatter) || (extra && extra.raceData);
-  const scatter = drawRecognitionScatter(ctx, scatterRows);
-  if (scatter) parts.push(scatter);
+  const bins = drawRaceBins(ctx, report.tables && report.tables.scatter);
+  if (bins) parts.push(bins);
+  else {
+    const scatter = drawRecognitionScatter(ctx, (report.tables && report.tables.scatter) || (extra && extra.raceData));
+    if (scatter) parts.push(scatter);
+  }
   return parts;
 }
 
@@ -1120,6 +1245,8 @@ async function drawChart(ctx, view, report, info, extra) {
 // --- the table alternative ---
 
 const TABLE_ROW_LIMIT = 200;
+/** Above this many models the per-model MDI table waits for a click. */
+const LARGE_TABLE_MODELS = 250000;
 
 function buildTable(rows, columns, caption) {
   const cols = columnsOf(rows, columns);
@@ -1330,6 +1457,25 @@ export async function renderView(container, params = {}) {
   if (!engine) return fail('No snapshot is loaded.');
   if (!VIEW_TITLES[view]) return fail(`Unknown view “${view}”. Views: ${Object.keys(VIEW_TITLES).join(', ')}.`);
 
+  // The per-model MDI table of a large snapshot is millions of rows: it is computed on request
+  // (the distribution and the top models are in the 'mdi-summary' view).
+  if (view === 'mdi' && !params.force && info && Number(info.models) > LARGE_TABLE_MODELS) {
+    const show = el('button', { type: 'button', class: 'hv-btn', text: `Compute the table of all ${intFormat.format(info.models)} models` });
+    show.dataset.action = 'compute';
+    show.addEventListener('click', () => renderView(container, { ...params, force: true }));
+    chartBox.replaceChildren(
+      el('p', { class: 'hv-status', text: 'This snapshot is large: the per-model table is computed when you ask for it (a few seconds). The distribution and the most disruptive models are in the disruption summary.' }),
+      show,
+    );
+    toolbar.remove();
+    container.setAttribute('aria-busy', 'false');
+    container.dataset.state = 'ok';
+    container.dataset.deferred = 'true';
+    container.dataset.renderId = String(++boxCounter);
+    return { ok: true, deferred: true, ms: performance.now() - t0, computeMs: 0 };
+  }
+  delete container.dataset.deferred;
+
   let report;
   try {
     report = engine.report(call.view, call.options);
@@ -1338,6 +1484,7 @@ export async function renderView(container, params = {}) {
   }
   if (!report || !Array.isArray(report.rows)) return fail(`${titleText}: the engine returned no table`);
   const computeMs = performance.now() - t0;
+  container.dataset.computeMs = computeMs.toFixed(1);
 
   // Race: the scatter comes from the sample when the regression report carries none.
   const extra = {};
@@ -1433,22 +1580,28 @@ export async function renderView(container, params = {}) {
 
   // Notes from the engine (what was excluded, estimated, repaired).
   for (const n of report.notes || []) notesBox.append(el('li', { text: n }));
-  if (!notesBox.childElementCount) notesBox.remove();
 
-  // Table alternative: the main table and every extra table.
-  const details = el('details', { class: 'hv-table-details' });
-  details.append(el('summary', { text: `Table${tableNames.length ? 's' : ''} (${intFormat.format(report.rows.length)} rows)` }));
-  const wrap = el('div', { class: 'hv-table-wrap', tabindex: '0', role: 'region', 'aria-label': `${titleText}: table` });
-  wrap.append(buildTable(report.rows, report.columns, titleText));
-  for (const n of tableNames) {
-    const rows = report.tables[n];
-    if (Array.isArray(rows)) wrap.append(buildTable(rows, null, `${titleText}: ${n}`));
-  }
-  details.append(wrap);
-  tableBox.append(details);
-  if (view === 'info') details.remove();
+  // Table alternative (the main table and every extra table) and the chart; drawn again when a
+  // leaderboard's symbols arrive.
+  const renderId = String(++boxCounter);
+  container.dataset.renderId = renderId;
+  const drawTable = (rep) => {
+    const details = el('details', { class: 'hv-table-details' });
+    details.append(el('summary', { text: `Table${tableNames.length ? 's' : ''} (${intFormat.format(rep.rows.length)} rows)` }));
+    const wrap = el('div', { class: 'hv-table-wrap', tabindex: '0', role: 'region', 'aria-label': `${titleText}: table` });
+    wrap.append(buildTable(rep.rows, rep.columns, titleText));
+    for (const n of tableNames) {
+      const rows = rep.tables[n];
+      if (Array.isArray(rows)) wrap.append(buildTable(rows, null, `${titleText}: ${n}`));
+    }
+    details.append(wrap);
+    const old = tableBox.querySelector('details');
+    if (old) details.open = old.open;
+    if (view !== 'info') tableBox.replaceChildren(details);
+    return details;
+  };
+  const details = drawTable(report);
 
-  // The chart.
   const width = Math.max(280, Math.min(1200, Math.floor(chartBox.clientWidth || container.clientWidth || 640)));
   let libs;
   try {
@@ -1460,16 +1613,17 @@ export async function renderView(container, params = {}) {
     container.dataset.state = 'ok';
     return { ok: true, report, ms: performance.now() - t0, computeMs };
   }
-  const ctx = { Plot: libs.Plot, width, colors: themeColors(container) };
-  try {
-    const parts = await drawChart(ctx, view, report, info, extra);
-    if (!parts.length) {
-      chartBox.replaceChildren(el('p', { class: 'hv-status', text: report.rows.length ? 'Nothing to draw for these rows; see the table.' : 'No rows for these options.' }));
-      svgButton.disabled = true;
-      pngButton.disabled = true;
-    } else {
-      chartBox.replaceChildren();
-      for (const part of parts) {
+  const ctx = { Plot: libs.Plot, d3: libs.d3, width, colors: themeColors(container) };
+  const drawInto = async (rep) => {
+    try {
+      const parts = await drawChart(ctx, view, rep, info, extra);
+      if (!parts.length) {
+        chartBox.replaceChildren(el('p', { class: 'hv-status', text: rep.rows.length ? 'Nothing to draw for these rows; see the table.' : 'No rows for these options.' }));
+        svgButton.disabled = true;
+        pngButton.disabled = true;
+        return;
+      }
+      const holders = parts.map((part) => {
         const holder = el('div', { class: 'hv-chart-part' });
         if (part.caption) holder.append(el('p', { class: 'hv-chart-caption', text: part.caption }));
         const node = part.node;
@@ -1478,14 +1632,34 @@ export async function renderView(container, params = {}) {
           if (!node.getAttribute('aria-label')) node.setAttribute('aria-label', `${titleText}${part.caption ? `: ${part.caption}` : ''}. The table below has the numbers.`);
         }
         holder.append(node);
-        chartBox.append(holder);
-      }
+        return holder;
+      });
+      chartBox.replaceChildren(...holders);
+    } catch (e) {
+      chartBox.replaceChildren(el('div', { class: 'hv-error', role: 'alert', text: `The chart could not be drawn (${errorMessage(e)}); the table below has the data.` }));
     }
-  } catch (e) {
-    chartBox.replaceChildren(el('div', { class: 'hv-error', role: 'alert', text: `The chart could not be drawn (${errorMessage(e)}); the table below has the data.` }));
-  }
+  };
+  await drawInto(report);
   container.setAttribute('aria-busy', 'false');
   container.dataset.state = 'ok';
   container.dataset.rows = String(report.rows.length);
+
+  // Leaderboards: organisation type and modality of each unit come from extra subset queries, so
+  // they are added after the first drawing (the CSV and Arrow downloads stay the engine's table).
+  if (view === 'leaderboard' && report.rows.length) {
+    container.dataset.symbols = 'pending';
+    setTimeout(async () => {
+      if (container.dataset.renderId !== renderId) return;
+      const attrs = await leaderboardAttributes(engine, call.options, LEADERBOARD_SYMBOL_BUDGET_MS, () => container.dataset.renderId === renderId);
+      if (container.dataset.renderId !== renderId) return;
+      if (attrs && (attrs.org.size || attrs.input.size || attrs.output.size)) {
+        const decorated = decorateLeaderboard(report, attrs);
+        drawTable(decorated);
+        await drawInto(decorated);
+        if (attrs.skipped) notesBox.append(el('li', { text: attrs.skipped }));
+      }
+      container.dataset.symbols = 'done';
+    }, 0);
+  }
   return { ok: true, report, ms: performance.now() - t0, computeMs };
 }

@@ -145,12 +145,11 @@ pub fn import(edges: (&str, &str), nodes: Option<(&str, &str)>, options: &CsvOpt
     let mut unknown_relations = 0usize;
     let mut unknown_example = String::new();
     let mut edge_count = 0usize;
-    for (line, record) in records {
+    for (_, record) in records {
         let parent = record.get(parent_col).map(|s| s.trim()).unwrap_or("");
         let child = record.get(child_col).map(|s| s.trim()).unwrap_or("");
         if parent.is_empty() || child.is_empty() {
             empty_ids += 1;
-            let _ = line;
             continue;
         }
         let relation_text = relation_col
@@ -167,9 +166,9 @@ pub fn import(edges: (&str, &str), nodes: Option<(&str, &str)>, options: &CsvOpt
                 Relation::Other
             }
         };
-        let p = rows.get_or_add(parent);
+        // The parent first: rows appear in the order the file names them.
+        rows.get_or_add(parent);
         let c = rows.get_or_add(child);
-        let _ = p;
         rows.link(c, parent, relation);
         edge_count += 1;
     }

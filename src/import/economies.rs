@@ -26,7 +26,7 @@ use crate::{Error, Result};
 const REQUIRED: [&str; 4] = ["model", "time", "created", "downloadsAllTime"];
 
 /// Columns read when present, in this order after [`REQUIRED`].
-const OPTIONAL: [&str; 10] = [
+const OPTIONAL: [&str; 9] = [
     "author",
     "org_type",
     "org_country_single",
@@ -36,7 +36,6 @@ const OPTIONAL: [&str; 10] = [
     "merged_derived_from",
     "merged_languages",
     "merged_modality",
-    "_id",
 ];
 
 /// Reads the release into a snapshot.
@@ -170,7 +169,11 @@ pub fn import(path: &str) -> Result<Snapshot> {
         }
         if let (Some(slot), Some(day)) = (rows.downloads_30d.get_mut(r), snapshot_day) {
             let (w, d): (Vec<u16>, Vec<u32>) = weeks.iter().copied().unzip();
-            *slot = downloads_in_30_days(&w, &d, day);
+            *slot = if obs.is_empty() {
+                f64::NAN
+            } else {
+                downloads_in_30_days(&w, &d, day)
+            };
         }
         if let Some(slot) = rows.weekly.get_mut(r) {
             *slot = weeks;

@@ -14,9 +14,12 @@ pub mod repair;
 pub mod rows;
 pub mod synthetic;
 
+#[cfg(not(target_arch = "wasm32"))]
 use crate::snapshot::Snapshot;
+#[cfg(not(target_arch = "wasm32"))]
 use crate::{Error, Result};
 
+#[cfg(not(target_arch = "wasm32"))]
 fn flag<'a>(flags: &'a [(String, String)], name: &str) -> Option<&'a str> {
     flags
         .iter()
@@ -25,6 +28,7 @@ fn flag<'a>(flags: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn required<'a>(flags: &'a [(String, String)], name: &str, source: &str) -> Result<&'a str> {
     flag(flags, name).ok_or_else(|| Error::option(name, format!("is required with --source {source}")))
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::aggregate::{cut_days, cut_index, cut_labels, Context, PeriodMap};
+use crate::aggregate::{cut_days, cut_index, cut_labels, period_runs, Context, PeriodMap};
 use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
@@ -20,6 +20,9 @@ use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, AT
 use crate::time::{civil_from_days, parse_date, week_of_day, NO_DATE};
 use crate::views::{Report, Table};
 use crate::{Error, Result};
+
+/// Most (period, value) cells the `trends` view accumulates (8 bytes each).
+const MAX_TREND_CELLS: usize = 1 << 23;
 
 /// The label of models without a value of an attribute.
 pub const MISSING: &str = "(missing)";
@@ -415,9 +418,20 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
     };
     match options.basis {
         Basis::Downloads => {
-            let cell_of_week = |w: i32| {
-                let monday = crate::time::day_of_week_index(w);
-                cut_index(&cuts, monday) * 2 + (monday > split) as usize
+            // Cell (period × group) of every week, looked up instead of recomputed per row; cells
+            // do not decrease with the week, so `period_runs` gives each cell of a model once.
+            let cell_map = match ctx.weeks {
+                Some((first, last)) => PeriodMap {
+                    first_week: first,
+                    period_of: (first..=last)
+                        .map(|w| {
+                            let monday = crate::time::day_of_week_index(w);
+                            (cut_index(&cuts, monday) * 2 + (monday > split) as usize) as u32
+                        })
+                        .collect(),
+                    labels: vec![String::new(); cells],
+                },
+                None => PeriodMap::default(),
             };
             let mut scratch = vec![0.0; cells];
             let mut touched = Vec::new();
@@ -426,20 +440,15 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                     continue;
                 }
                 let (weeks, downloads) = ctx.model_rows(m);
-                if weeks.is_empty() {
+                period_runs(weeks, downloads, &cell_map, |c, sum| {
+                    if let Some(x) = scratch.get_mut(c) {
+                        *x += sum as f64;
+                        touched.push(c);
+                    }
+                });
+                if touched.is_empty() {
                     continue;
                 }
-                for (&w, &d) in weeks.iter().zip(downloads) {
-                    let c = cell_of_week(w as i32);
-                    if let Some(x) = scratch.get_mut(c) {
-                        if *x == 0.0 {
-                            touched.push(c);
-                        }
-                        *x += d as f64;
-                    }
-                }
-                touched.sort_unstable();
-                touched.dedup();
                 for &c in &touched {
                     total[c] += scratch[c];
                 }
@@ -779,6 +788,15 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     let labels = Labels::of(ctx.s, &name)?;
     let periods: PeriodMap = ctx.periods()?;
     let (np, nv) = (periods.len(), labels.count());
+    if np.saturating_mul(nv) > MAX_TREND_CELLS {
+        return Err(Error::option(
+            "attribute",
+            format!(
+                "'{name}' has {nv} values: too many to follow over {np} periods; choose a coarser \
+                 granularity or another attribute"
+            ),
+        ));
+    }
     let mut acc = vec![0.0; np * nv];
     let mut total = vec![0.0; np];
     ctx.for_each_model_period(&periods, |m, p, v| {
@@ -1235,6 +1253,34 @@ mod tests {
         // One period: the week of the snapshot date (2025-03-01, a Saturday → Monday 2025-02-24).
         let r = run(&engine, "concentration", &Options::default()).unwrap();
         assert_eq!(strs(&r, "concentration", "period"), vec!["2025-02-24"]);
+    }
+
+    #[test]
+    fn row_order_and_unit_order_passes_agree() {
+        // Blocks of 1 and 2 periods (3 developers, 6 cells) against the unit-by-unit pass, with
+        // root attribution (b/merge credits a and b half each) and a bootstrap multiplicity.
+        let engine = Engine::new(tiny());
+        let options =
+            Options::from_pairs([("min-downloads", "0"), ("no-window", ""), ("attribution", "root")])
+                .unwrap();
+        let ctx = Context::new(&engine, &options).unwrap();
+        let credits = ctx.credits();
+        let periods = ctx.periods().unwrap();
+        let counts = [2u32, 0, 1, 3, 1];
+        for multiplicity in [None, Some(&counts[..])] {
+            let mut want = Vec::new();
+            ctx.unit_major(&credits, &periods, multiplicity, |u, p, v| want.push((u, p, v)));
+            want.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            assert!(want.len() > 5);
+            for cells in [3, 6, 1 << 20] {
+                let mut got = Vec::new();
+                ctx.blocked(&credits, &periods, multiplicity, cells, |u, p, v| {
+                    got.push((u, p, v))
+                });
+                got.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+                assert_eq!(got, want, "block of {cells} cells");
+            }
+        }
     }
 
     #[test]

@@ -23,6 +23,17 @@ pub fn run(engine: &Engine, view: &str, options: &Options) -> Result<Report> {
                 mdi_summary(engine, &mdi, options)
             };
             report.notes.push(mdi_note(&params, mdi.len()));
+            let undated = engine
+                .snapshot
+                .created
+                .iter()
+                .filter(|&&d| d == crate::time::NO_DATE)
+                .count();
+            if undated > 0 {
+                report.notes.push(format!(
+                    "{undated} models without a creation date are neither scored nor counted in any window"
+                ));
+            }
             report.notes.extend(index.repairs.notes());
             Ok(report)
         }

@@ -34,6 +34,7 @@ export function missingPrerequisite() {
 }
 
 function hubeconCli() {
+  if (process.env.HUBECON_CLI && fs.existsSync(process.env.HUBECON_CLI)) return process.env.HUBECON_CLI;
   for (const p of ['target/release/hubecon', 'target/debug/hubecon']) {
     if (fs.existsSync(path.join(ROOT, p))) return path.join(ROOT, p);
   }
@@ -44,7 +45,7 @@ function hubeconCli() {
 /**
  * Builds the fixture snapshots once per run (a few KB each) and returns their file names:
  * small.arrow (synthetic, 2 000 models), xss.arrow (tests/fixtures/xss/*.csv), corrupt.arrow
- * (small.arrow cut in half), garbage.arrow (not Arrow at all).
+ * (small.arrow cut in half), garbage.arrow (not Arrow at all), newer-format.arrow (format 99).
  */
 export function ensureFixtures() {
   fs.mkdirSync(FIXTURE_DIR, { recursive: true });
@@ -77,7 +78,15 @@ export function ensureFixtures() {
   const bytes = fs.readFileSync(small);
   fs.writeFileSync(path.join(FIXTURE_DIR, 'corrupt.arrow'), bytes.subarray(0, Math.floor(bytes.length / 2)));
   fs.writeFileSync(path.join(FIXTURE_DIR, 'garbage.arrow'), Buffer.from('<html>this is not a snapshot</html>'));
-  return { small: 'small.arrow', xss: 'xss.arrow', corrupt: 'corrupt.arrow', garbage: 'garbage.arrow' };
+  // Written by pyarrow (tests/fixtures/newer_format.py): format_version 99 in the schema metadata.
+  fs.copyFileSync(path.join(ROOT, 'tests/fixtures/newer-format.arrow'), path.join(FIXTURE_DIR, 'newer-format.arrow'));
+  return {
+    small: 'small.arrow',
+    xss: 'xss.arrow',
+    corrupt: 'corrupt.arrow',
+    garbage: 'garbage.arrow',
+    newer: 'newer-format.arrow',
+  };
 }
 
 /**

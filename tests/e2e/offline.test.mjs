@@ -89,3 +89,42 @@ test('the dashboard works offline after a first visit (server stopped)', opts, a
   offlineWatch.assertClean('on the offline visit');
   await second.close();
 });
+
+test('the widget demo page works offline too once the dashboard installed the worker', opts, async () => {
+  // A second, fresh profile: first visit online, then the browser is switched offline.
+  const server2 = await startServer();
+  const other = await launchBrowser();
+  try {
+    const { context } = other;
+    const page = await context.newPage();
+    await page.goto(server2.url + PAGE);
+    await panelsDrawn(page);
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
+    // The demo page and the widget script are fetched once online (and so cached by the worker).
+    await page.goto(server2.url + 'widgets-demo.html');
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('hubecon-view')].every((w) => ['ready', 'error'].includes(w.dataset.state)),
+      null,
+      { timeout: 60000 },
+    );
+    const online = await page.evaluate(() => [...document.querySelectorAll('hubecon-view')].map((w) => w.dataset.state));
+    await context.setOffline(true);
+    const watcher = await watch(context);
+    await page.reload();
+    await page.waitForFunction(
+      () => {
+        const all = [...document.querySelectorAll('hubecon-view')];
+        return all.length === 2 && all.every((w) => ['ready', 'error'].includes(w.dataset.state));
+      },
+      null,
+      { timeout: 60000 },
+    );
+    const offline = await page.evaluate(() => [...document.querySelectorAll('hubecon-view')].map((w) => w.dataset.state));
+    assert.deepEqual(offline, online);
+    await screenshot(page, 'offline-widgets-demo');
+    watcher.assertClean('on the widget demo offline');
+  } finally {
+    await other.close();
+    await server2.stop();
+  }
+});

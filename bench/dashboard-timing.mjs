@@ -1,0 +1,157 @@
+// Dashboard timings in headless Chromium from 127.0.0.1 (a benchmark: prints figures, asserts nothing).
+//
+//   node bench/dashboard-timing.mjs [--models 1000000] [--runs 3] [--skip-large]
+//
+// For the default snapshot of www/snapshots.json, the listed synthetic one, and a synthetic
+// N-model snapshot (built once with the CLI into target/e2e-fixtures/): time to first chart with a
+// cold cache (fresh profile) and a warm one (reload in the same profile: HTTP cache and service
+// worker), the engine's decode time, the latency of one option change (window-weeks) until every
+// visible view is redrawn, and each view's draw time (compute + chart) when scrolled to.
+// Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated' (app.js) and
+// 'hubecon:snapshot-decode' (engine.js).
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { FIXTURE_DIR, launchBrowser, ROOT, startServer, WWW } from '../tests/e2e/helpers.mjs';
+
+const args = process.argv.slice(2);
+const arg = (name, def) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const MODELS = Number(arg('models', '1000000'));
+const RUNS = Number(arg('runs', '3'));
+const SKIP_LARGE = args.includes('--skip-large');
+const CLI = process.env.HUBECON_CLI || path.join(ROOT, 'target', 'release', 'hubecon');
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+
+function largeSnapshot() {
+  fs.mkdirSync(FIXTURE_DIR, { recursive: true });
+  const file = path.join(FIXTURE_DIR, `synthetic-${MODELS}.arrow`);
+  if (!fs.existsSync(file)) {
+    console.error(`building ${file} ...`);
+    execFileSync(CLI, ['build', '--source', 'synthetic', '--models', String(MODELS), '--seed', '42', '--out', file], {
+      stdio: 'inherit',
+    });
+  }
+  return { query: `/fixtures/${path.basename(file)}`, bytes: fs.statSync(file).size, label: `synthetic ${MODELS}` };
+}
+
+async function firstChart(page, url) {
+  await page.goto(url);
+  await page.waitForFunction(() => performance.getEntriesByName('hubecon:first-chart').length > 0, null, {
+    timeout: 600000,
+  });
+  return page.evaluate(() => {
+    const mark = (n) => performance.getEntriesByName(n)[0];
+    const decode = mark('hubecon:snapshot-decode');
+    const snapshot = performance
+      .getEntriesByType('resource')
+      .find((e) => /\.arrow$/.test(e.name));
+    return {
+      firstChartMs: mark('hubecon:first-chart').startTime,
+      decodeMs: decode?.detail?.ms ?? null,
+      snapshotFetchMs: snapshot ? snapshot.duration : null,
+      snapshotTransferBytes: snapshot ? snapshot.transferSize : null,
+      wasmHeapBytes: performance.memory ? performance.memory.usedJSHeapSize : null,
+    };
+  });
+}
+
+async function optionChange(page, value) {
+  const before = await page.evaluate(() => performance.getEntriesByName('hubecon:views-updated').length);
+  await page.locator('#opt-window-weeks').fill(String(value));
+  await page.locator('#opt-window-weeks').dispatchEvent('change');
+  await page.waitForFunction((n) => performance.getEntriesByName('hubecon:views-updated').length > n, before, {
+    timeout: 600000,
+  });
+  return page.evaluate(() => {
+    const all = performance.getEntriesByName('hubecon:views-updated');
+    return all[all.length - 1].detail;
+  });
+}
+
+async function perViewTimes(page) {
+  const ids = await page.$$eval('section.panel', (ns) => ns.map((n) => n.id));
+  const out = {};
+  for (const id of ids) {
+    await page.locator(`#${id}`).scrollIntoViewIfNeeded();
+    await page.waitForFunction(
+      (id) => {
+        const n = document.getElementById(id);
+        return n.dataset.ms && n.getAttribute('aria-busy') === 'false';
+      },
+      id,
+      { timeout: 600000 },
+    );
+    const box = page.locator(`#${id}`);
+    // Engine time (report) and the whole box (report + chart + table); deferred boxes say so.
+    out[id.replace(/^panel-/, '')] = (await box.getAttribute('data-deferred'))
+      ? 'deferred (computed on click)'
+      : { engineMs: Number(await box.getAttribute('data-compute-ms')), boxMs: Number(await box.getAttribute('data-ms')) };
+  }
+  return out;
+}
+
+async function measure(server, target) {
+  const url = `${server.url}index.html?snapshot=${encodeURIComponent(target.query)}`;
+  const cold = [];
+  const warm = [];
+  const changes = [];
+  let views = null;
+  for (let run = 0; run < RUNS; run++) {
+    const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+    try {
+      const page = await browser.context.newPage();
+      cold.push(await firstChart(page, url));
+      // Let the service worker take over and cache, then reload: the warm case.
+      await page.waitForTimeout(1500);
+      warm.push(await firstChart(page, url));
+      for (const v of [26, 39, 52]) changes.push(await optionChange(page, v));
+      if (run === 0) views = await perViewTimes(page);
+    } finally {
+      await browser.close();
+    }
+  }
+  return {
+    snapshot: target.label,
+    bytes: target.bytes,
+    firstChartColdMs: Math.round(median(cold.map((c) => c.firstChartMs))),
+    firstChartWarmMs: Math.round(median(warm.map((c) => c.firstChartMs))),
+    decodeColdMs: Math.round(median(cold.map((c) => c.decodeMs))),
+    snapshotFetchColdMs: Math.round(median(cold.map((c) => c.snapshotFetchMs))),
+    optionChangeMs: Math.round(median(changes.map((c) => c.ms))),
+    optionChangeViews: median(changes.map((c) => c.views)),
+    runs: RUNS,
+    perViewMs: views,
+  };
+}
+
+const listed = JSON.parse(fs.readFileSync(path.join(WWW, 'snapshots.json'), 'utf8')).snapshots;
+const targets = [];
+const def = listed.find((s) => s.default) || listed[0];
+if (def) targets.push({ query: def.file, bytes: def.bytes, label: `${def.file} (default)` });
+for (const s of listed) if (s !== def) targets.push({ query: s.file, bytes: s.bytes, label: s.file });
+if (!SKIP_LARGE) targets.push(largeSnapshot());
+
+const server = await startServer();
+const results = [];
+try {
+  for (const t of targets) {
+    const r = await measure(server, t);
+    results.push(r);
+    console.log(JSON.stringify(r));
+  }
+} finally {
+  await server.stop();
+}
+console.log('\nsnapshot | bytes | first chart cold | warm | decode (cold) | option change (views)');
+for (const r of results) {
+  console.log(
+    `${r.snapshot} | ${r.bytes} | ${r.firstChartColdMs} ms | ${r.firstChartWarmMs} ms | ${r.decodeColdMs} ms | ${r.optionChangeMs} ms (${r.optionChangeViews})`,
+  );
+}
