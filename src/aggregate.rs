@@ -637,13 +637,14 @@ impl<'a> Context<'a> {
                 let mut consumed = 0;
                 let mut current = usize::MAX;
                 let mut sum = 0u64;
+                // Cell of (unit u, period p) = u * block + (p − p0): a model's periods are adjacent.
                 let mut flush = |p: usize, sum: u64| {
-                    let cell0 = (p - p0) * units;
                     for (&u, &w) in us.iter().zip(ws) {
                         let factor = Self::factor(multiplicity, m, w);
-                        if let Some(x) = dense.get_mut(cell0 + u as usize) {
+                        let cell = u as usize * block + (p - p0);
+                        if let Some(x) = dense.get_mut(cell) {
                             if *x == 0.0 && factor > 0.0 {
-                                touched.push((cell0 + u as usize) as u32);
+                                touched.push(cell as u32);
                             }
                             *x += factor * sum as f64;
                         }
@@ -677,7 +678,7 @@ impl<'a> Context<'a> {
                 let cell = cell as usize;
                 if let Some(x) = dense.get_mut(cell) {
                     if *x > 0.0 {
-                        emit(cell % units, p0 + cell / units, *x);
+                        emit(cell / block, p0 + cell % block, *x);
                     }
                     *x = 0.0;
                 }

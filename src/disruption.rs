@@ -90,12 +90,22 @@ fn index_of(n_i: u32, n_j: u32, n_k: u32) -> f64 {
 /// Computes the MDI of every scored model (see the module documentation). `created` is the
 /// snapshot's creation-day column. An empty index gives an empty result.
 pub fn compute(index: &LineageIndex, created: &[i32], params: &MdiParams) -> Result<Mdi> {
+    compute_with_budget(index, created, params, TRANSITIVE_BUDGET)
+}
+
+/// [`compute`] with another limit on the transitive mode's descendant visits.
+pub fn compute_with_budget(
+    index: &LineageIndex,
+    created: &[i32],
+    params: &MdiParams,
+    budget: u64,
+) -> Result<Mdi> {
     let kids = index.children_with(params.relations);
     let n = index.models;
     let mut out = Mdi::default();
     let mut bases: Vec<u32> = Vec::new();
     let mut walk = if params.transitive {
-        Some(Walk::new(n))
+        Some(Walk::new(n, budget))
     } else {
         None
     };
@@ -190,15 +200,17 @@ struct Walk {
     from_bases: Vec<u32>,
     queue: Vec<u32>,
     visits: u64,
+    budget: u64,
 }
 
 impl Walk {
-    fn new(n: usize) -> Self {
+    fn new(n: usize, budget: u64) -> Self {
         Walk {
             from_focal: vec![u32::MAX; n],
             from_bases: vec![u32::MAX; n],
             queue: Vec::new(),
             visits: 0,
+            budget,
         }
     }
 

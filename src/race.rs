@@ -261,9 +261,17 @@ fn design(d: &RaceData, relations: RelationSet, with_base_level: bool) -> (Vec<S
     (names, cols)
 }
 
+/// The fitted specifications, and one message per specification that could not be fitted.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RaceFits {
+    pub fits: Vec<SpecFit>,
+    pub failures: Vec<String>,
+}
+
 /// Fits the three specifications for both outcomes. A specification that cannot be fitted (too
-/// few rows, a single base) is an error naming it.
-pub fn fit(d: &RaceData, relations: RelationSet) -> Result<Vec<SpecFit>> {
+/// few rows for its fixed effects, a single base) is left out with a message in `failures`; when
+/// none can be fitted the result is an error carrying those messages.
+pub fn fit(d: &RaceData, relations: RelationSet) -> Result<RaceFits> {
     let n = d.len();
     let lengths = [
         d.base.len(),
@@ -279,7 +287,9 @@ pub fn fit(d: &RaceData, relations: RelationSet) -> Result<Vec<SpecFit>> {
         d.release_month.len(),
     ];
     if lengths.iter().any(|&l| l != n) {
-        return Err(crate::Error::Compute("race: the sample's columns differ in length".into()));
+        return Err(crate::Error::Compute(
+            "race: the sample's columns differ in length".into(),
+        ));
     }
     // Base × month cells: rows come base by base in release order, so months never decrease
     // within a base and a new cell starts whenever the base or the month changes.
@@ -291,7 +301,7 @@ pub fn fit(d: &RaceData, relations: RelationSet) -> Result<Vec<SpecFit>> {
         }
         cells.push(cell);
     }
-    let mut out = Vec::new();
+    let mut out = RaceFits::default();
     for spec in SPECS {
         let pooled = spec == "pooled";
         let (names, cols) = design(d, relations, pooled);
@@ -319,15 +329,20 @@ pub fn fit(d: &RaceData, relations: RelationSet) -> Result<Vec<SpecFit>> {
                     let c: Vec<u32> = keep.iter().map(|&r| cells[r]).collect();
                     ols(&y, &x, &names_ref, Some(&c), Covariance::Cluster(&bases))
                 }
+            };
+            match fit {
+                Ok(fit) => out.fits.push(SpecFit {
+                    spec,
+                    outcome,
+                    fit,
+                    missing,
+                }),
+                Err(e) => out.failures.push(format!("race {spec} ({outcome}): {e}")),
             }
-            .map_err(|e| crate::Error::Compute(format!("race {spec} ({outcome}): {e}")))?;
-            out.push(SpecFit {
-                spec,
-                outcome,
-                fit,
-                missing,
-            });
         }
+    }
+    if out.fits.is_empty() {
+        return Err(crate::Error::Compute(out.failures.join("; ")));
     }
     Ok(out)
 }
@@ -335,7 +350,7 @@ pub fn fit(d: &RaceData, relations: RelationSet) -> Result<Vec<SpecFit>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::snapshot::{Categorical, Relation::*};
+    use crate::snapshot::{Categorical, Relation::*, Strings};
 
     /// Base 0 (day 0) with derivatives 1..=5 on days 10, 10, 25, 50, 51 (ids chosen so that the
     /// day-10 tie goes to model 2), plus a quantized copy 6 and an undated derivative 7; base 8
@@ -439,6 +454,43 @@ mod tests {
             },
         );
         assert_eq!(d3.model, vec![2, 1, 6, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_specification_that_cannot_be_fitted_is_left_out() {
+        // Base 0 has derivatives 1..=5 in five different months; base 6 has 7..=11 likewise:
+        // every base × month cell is a singleton, so the third specification has more
+        // parameters (cells + slopes) than rows, while the first two fit.
+        let mut s = Snapshot {
+            id: Strings::new(),
+            base_offsets: vec![0],
+            ..Default::default()
+        };
+        for i in 0..12u32 {
+            s.id.push(&format!("m/{i:02}"));
+            s.created.push(if i % 6 == 0 {
+                0
+            } else {
+                40 * (i % 6) as i32 + (i / 6) as i32
+            });
+            if i % 6 != 0 {
+                s.base_model.push(i - i % 6);
+                s.base_relation.push(Finetune);
+            }
+            s.base_offsets.push(s.base_model.len() as u32);
+            s.downloads_all_time.push((i * i) as f64);
+            s.likes.push((i % 3) as f64);
+            s.params.push(1e9 * (1 + i % 4) as f64);
+        }
+        s.author = Categorical::from_options((0..12).map(|i| Some(format!("a{}", i % 5))));
+        let ix = LineageIndex::build(&s);
+        let d = race_data(&s, &ix, &RaceParams::default());
+        assert_eq!(d.len(), 10);
+        let f = fit(&d, DEFAULT_RELATIONS).unwrap();
+        assert_eq!(f.fits.iter().filter(|x| x.spec == "base_month_fe").count(), 0);
+        assert_eq!(f.fits.len(), 4);
+        assert_eq!(f.failures.len(), 2);
+        assert!(f.failures[0].contains("base_month_fe"), "{:?}", f.failures);
     }
 
     #[test]

@@ -1481,6 +1481,9 @@ impl<'a> FileLayout<'a> {
             // The length of the buffer once decompressed.
             let mut data_len = l as u64;
             if compressed && l > 0 {
+                if l < 8 {
+                    return Err(bad("has a compressed buffer shorter than its length prefix"));
+                }
                 let prefix = body
                     .get(o as usize..o as usize + 8)
                     .and_then(|b| <[u8; 8]>::try_from(b).ok())

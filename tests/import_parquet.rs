@@ -380,7 +380,10 @@ fn base_models(rows: &[Option<(&[&str], &str)>]) -> ArrayRef {
 }
 
 /// `safetensors`: struct<parameters: struct<BF16, F32>, total>; `None` rows are null.
-fn safetensors(rows: &[Option<(Option<i64>, Option<i64>, Option<i64>)>]) -> ArrayRef {
+/// (BF16 count, F32 count, total) of one row.
+type SafetensorsRow = Option<(Option<i64>, Option<i64>, Option<i64>)>;
+
+fn safetensors(rows: &[SafetensorsRow]) -> ArrayRef {
     let bf16 = Int64Array::from(rows.iter().map(|r| r.and_then(|r| r.0)).collect::<Vec<_>>());
     let f32 = Int64Array::from(rows.iter().map(|r| r.and_then(|r| r.1)).collect::<Vec<_>>());
     let total = Int64Array::from(rows.iter().map(|r| r.and_then(|r| r.2)).collect::<Vec<_>>());
@@ -664,4 +667,75 @@ fn hub_stats_bad_inputs() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("column 'baseModels' has type Utf8"), "{err}");
+}
+
+// --- Round trip: synthetic weekly history -> Economies format -> importer ---------------------
+
+/// Writes a synthetic ecosystem in the Economies release's shape: one row per model and Monday
+/// from the one after its creation week to the one after the last week, with the cumulative count.
+fn synthetic_as_economies(models: usize, seed: u64, name: &str) -> (Snapshot, String) {
+    use hubecon::time::day_of_week_index;
+    let s = hubecon::import::synthetic::generate(models, seed).unwrap();
+    let last_week = week(2025, 8, 25);
+    let (mut model, mut time, mut created, mut count) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for i in 0..s.models() {
+        let (weeks, downloads) = s.weekly(i);
+        let mut cumulative = 0i64;
+        let mut k = 0;
+        for w in week_of_day(s.created[i])..=last_week {
+            if weeks.get(k).map(|&x| x as i32) == Some(w) {
+                cumulative += downloads[k] as i64;
+                k += 1;
+            }
+            model.push(s.id.get(i).to_string());
+            time.push(day_of_week_index(w + 1)); // the snapshot on the Monday after week w
+            created.push(s.created[i]);
+            count.push(cumulative);
+        }
+    }
+    let path = write(
+        name,
+        vec![
+            ("model", Arc::new(StringArray::from(model)) as ArrayRef),
+            ("time", Arc::new(Date32Array::from(time))),
+            ("created", Arc::new(Date32Array::from(created))),
+            ("downloadsAllTime", Arc::new(Int64Array::from(count))),
+        ],
+    );
+    (s, path)
+}
+
+#[test]
+fn economies_round_trip_of_a_synthetic_history() {
+    let (original, path) = synthetic_as_economies(3_000, 11, "roundtrip.parquet");
+    let s = economies_import(&path).unwrap();
+    assert_eq!(s.models(), original.models());
+    assert_eq!(s.id, original.id);
+    assert_eq!(s.weekly_offsets, original.weekly_offsets);
+    assert_eq!(s.weekly_week, original.weekly_week);
+    assert_eq!(s.weekly_downloads, original.weekly_downloads);
+    assert_eq!(s.downloads_all_time, original.downloads_all_time);
+    // (30-day downloads differ by design: this file's last snapshot is a day after the generator's.)
+    assert_eq!(s.meta.snapshot_date, "2025-09-01"); // the Monday after the last week
+    assert!(s.meta.repairs.is_empty(), "{:?}", s.meta.repairs);
+}
+
+/// `N=100000 cargo test --release --test import_parquet -- --ignored --nocapture` prints the
+/// importer's speed on an Economies-shaped file (a benchmark, not a timed assertion).
+#[test]
+#[ignore]
+fn economies_import_speed() {
+    let n: usize = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let (_, path) = synthetic_as_economies(n, 1, "speed.parquet");
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let t = std::time::Instant::now();
+    let s = economies_import(&path).unwrap();
+    println!(
+        "economies import: {n} models, {} weekly rows from a {bytes}-byte file in {:.2} s",
+        s.weekly_week.len(),
+        t.elapsed().as_secs_f64()
+    );
 }

@@ -97,8 +97,8 @@ fn result_is_acyclic_on_a_dense_random_graph() {
     assert!(repairs.cycle_links > 0);
     let mut children_of = vec![Vec::new(); n];
     let mut pending = vec![0usize; n];
-    for c in 0..n {
-        for k in lineage.offsets[c]..lineage.offsets[c + 1] {
+    for (c, window) in lineage.offsets.windows(2).enumerate() {
+        for k in window[0]..window[1] {
             let p = lineage.parents[k as usize] as usize;
             assert_ne!(p, c);
             children_of[p].push(c);

@@ -210,7 +210,7 @@ fn shape_follows_the_issue() {
 
     // Parameters: about a quarter from safetensors; file bytes for nearly all, tracking parameters.
     let known = s.params.iter().filter(|p| !p.is_nan()).count() as f64 / n as f64;
-    assert!((0.18..=0.35).contains(&known), "params known {known}");
+    assert!((0.20..=0.30).contains(&known), "params known {known}");
     let with_bytes = s.file_bytes.iter().filter(|b| !b.is_nan()).count() as f64 / n as f64;
     assert!(with_bytes > 0.95);
     let (lp, lb): (Vec<f64>, Vec<f64>) = (0..n)
@@ -279,7 +279,7 @@ mod digest;
 /// The digest of `generate(5_000, 42)` as the native build computes it. This pins determinism
 /// across platforms (tests/import_wasm.rs checks the wasm build gives the same), not correctness;
 /// it changes only when the generator is deliberately changed.
-pub const DIGEST_5000_SEED_42: u64 = 0x5143_ae21_8ce7_af40;
+pub const DIGEST_5000_SEED_42: u64 = 0x79b5_4507_2265_e24c;
 
 #[test]
 fn digest_is_pinned_for_the_wasm_comparison() {

@@ -185,7 +185,9 @@ fn race_fixture() -> RaceData {
 fn race_matches_statsmodels() {
     let data = race_fixture();
     assert!(data.len() > 300, "fixture has {} rows", data.len());
-    let fits = race::fit(&data, race::DEFAULT_RELATIONS).unwrap();
+    let fitted = race::fit(&data, race::DEFAULT_RELATIONS).unwrap();
+    assert!(fitted.failures.is_empty(), "{:?}", fitted.failures);
+    let fits = fitted.fits;
     let (h, rows) = read_csv("race_statsmodels_expected.csv");
     let c = |n: &str| col(&h, n);
     let mut compared = 0;

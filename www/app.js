@@ -240,8 +240,12 @@ function fillSnapshotSelect(extraLocal) {
 
 /** A snapshot path from the URL: a same-site relative path, nothing that names another origin. */
 function safeSnapshotPath(value) {
-  if (!value || /^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith('//')) return null;
-  return value;
+  if (!value || /^[a-z][a-z0-9+.-]*:/i.test(value)) return null;
+  try {
+    return new URL(value, location.href).origin === location.origin ? value : null;
+  } catch {
+    return null;
+  }
 }
 
 async function openSnapshot(source, { param, label, fallbackTotal }) {
@@ -371,7 +375,31 @@ function buildSlots() {
 }
 
 function slotKey(slot) {
-  return JSON.stringify([state.snapshotParam, state.info && state.info.content_hash, panelOptions(slot.panel), document.documentElement.dataset.theme || '', state.themeGeneration || 0]);
+  return JSON.stringify([
+    state.snapshotParam,
+    state.info && state.info.content_hash,
+    panelOptions(slot.panel),
+    document.documentElement.dataset.theme || '',
+    state.themeGeneration || 0,
+    state.widthBucket || 0,
+  ]);
+}
+
+/** Charts are drawn for the width they get: a clearly different width redraws the visible ones. */
+function setupResize() {
+  const measure = () => Math.round($('views').clientWidth / 120);
+  state.widthBucket = measure();
+  let timer = null;
+  window.addEventListener('resize', () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const bucket = measure();
+      if (bucket !== state.widthBucket) {
+        state.widthBucket = bucket;
+        scheduleRender('resize');
+      }
+    }, 300);
+  });
 }
 
 async function renderSlot(slot) {
@@ -466,6 +494,11 @@ function setupObserver() {
 function validateOptions(options) {
   const box = $('options-error');
   for (const input of $('options-form').querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  if (options.relations === '') {
+    box.textContent = 'Not applied: relations: tick at least one relation (or “Each view’s default”).';
+    box.hidden = false;
+    return false;
+  }
   if (!state.handle) return true;
   try {
     state.handle.engine.report('info', options);
@@ -646,12 +679,16 @@ function setupKeyboard() {
 
 async function start() {
   // On a phone the options start folded so that the views come first.
-  if (matchMedia('(max-width: 760px)').matches) $('options-details').open = false;
+  if (matchMedia('(max-width: 760px)').matches) {
+    $('options-details').open = false;
+    $('toc-details').open = false;
+  }
   setupTheme();
   setupObserver();
   setupForm();
   setupFiles();
   setupKeyboard();
+  setupResize();
 
   const params = new URLSearchParams(location.search);
   state.options = optionsFromUrl(params);
@@ -659,13 +696,28 @@ async function start() {
   state.options = optionsFromForm(); // normalised: defaults dropped, the form's view of the URL
   state.expectedHash = params.get('hash');
 
-  // Start every download the first chart needs at once: the engine, the chart library, the list.
-  loadLibs().catch(() => {}); // a failure is shown in each view box, with its table
-  loadWasm()
-    .then((wasm) => {
-      $('version-line').textContent = `hubecon ${wasm.version()} · snapshot format ${wasm.formatVersion()}`;
-    })
-    .catch((e) => showSnapshotError(`The engine could not start: ${errorMessage(e)}`));
+  // Order matters on a slow machine: the snapshot's fetch starts first, then the engine (whose
+  // instantiation keeps the main thread busy for a while), then the chart library.
+  let engineStarted = false;
+  const startEngine = () => {
+    if (engineStarted) return;
+    engineStarted = true;
+    loadWasm()
+      .then((wasm) => {
+        $('version-line').textContent = `hubecon ${wasm.version()} · snapshot format ${wasm.formatVersion()}`;
+      })
+      .catch((e) => showSnapshotError(`The engine could not start: ${errorMessage(e)}`));
+  };
+
+  // A snapshot named in the URL starts downloading now, beside the engine and the list (engine.js
+  // shares one fetch per URL, so the load below joins this one).
+  const early = safeSnapshotPath(params.get('snapshot'));
+  if (early) loadSnapshot(early).catch(() => {}); // its error is shown by the load below
+  const startLibs = () => loadLibs().catch(() => {}); // a failure is shown in each box, with its table
+  if (early) {
+    startEngine();
+    setTimeout(startLibs, 0);
+  }
 
   const list = await listSnapshots();
   state.snapshots = list.snapshots;
@@ -686,19 +738,28 @@ async function start() {
     const def = state.snapshots.find((s) => s.default) || state.snapshots[0];
     file = def ? def.file : null;
   }
-  if (localWanted) {
+  const showLocalHint = () => {
     const box = $('hash-warning');
-    box.textContent = `This link was made with a local file, ${localWanted}${state.expectedHash ? ` (content hash ${state.expectedHash.slice(0, 16)}…)` : ''}. Open it with “Open a file…” to see the same views; until then the site's default snapshot is shown.`;
+    const hash = params.get('hash');
+    box.textContent = `This link was made with a local file, ${localWanted}${hash ? ` (content hash ${hash.slice(0, 16)}…)` : ''}. Open it with “Open a file…” to see the same views${file ? "; until then the site's default snapshot is shown" : ''}.`;
     box.hidden = false;
-  }
+  };
   if (file) {
     $('snapshot-select').value = file;
-    const ok = await openListed(file);
-    if (ok && localWanted) {
-      // Keep the hash of the local file in the URL until the visitor opens it.
+    // The hash of a link to a local file is checked when that file is opened, not against the default.
+    if (localWanted) state.expectedHash = null;
+    const opening = openListed(file);
+    startEngine();
+    if (!early) setTimeout(startLibs, 0);
+    const ok = await opening;
+    if (localWanted) {
       state.expectedHash = params.get('hash');
+      if (ok) showLocalHint();
     }
   } else {
+    startEngine();
+    startLibs();
+    if (localWanted) showLocalHint();
     $('views-empty').textContent = 'No snapshot is listed on this site: open a .arrow snapshot with “Open a file…” or drop one here.';
   }
   registerOffline().catch(() => {});

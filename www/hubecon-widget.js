@@ -55,6 +55,8 @@ const WIDGET_CSS = `
 :host { display: block; contain: content; font-family: var(--hv-font); color: var(--hv-fg);
   box-sizing: border-box; max-width: 100%; overflow: auto; text-align: start; }
 :host([hidden]) { display: none; }
+/* Chromium's own stylesheet hides any element with an attribute named unbounded (an option here). */
+:host([unbounded]) { visibility: inherit; }
 .hv-status { margin: 0; color: var(--hv-muted); font-size: 0.875rem; }
 .hv-status progress { width: 12rem; max-width: 60%; vertical-align: middle; margin-inline-start: 0.5rem; }
 .hv-error { margin: 0; padding: 0.5rem 0.75rem; border: 1px solid var(--hv-error-border);

@@ -489,7 +489,7 @@ function drawLeaderboard(ctx, report) {
       height: rows.length * 20 + 46,
       marginLeft,
       marginRight: 56,
-      x: { label: value === 'share' ? 'Share' : 'Downloads', grid: true, tickFormat: value === 'share' ? '.0%' : 's' },
+      x: { label: value === 'share' ? 'Share' : 'Downloads', grid: true, tickFormat: value === 'share' ? '.0%' : '~s' },
       y: { label: null, domain: labels },
       marks: [
         Plot.barX(rows, { x: value, y: label, fill: ctx.colors.accent }),
@@ -621,7 +621,7 @@ async function drawMap(ctx, report) {
         type: values.length > 1 ? 'log' : 'linear',
         scheme: ctx.colors.dark ? 'viridis' : 'blues',
         label: 'Downloads',
-        tickFormat: 's',
+        tickFormat: '~s',
         domain: values.length ? [Math.min(...values), Math.max(...values)] : [0, 1],
       },
       marks: [
@@ -655,7 +655,7 @@ async function drawMap(ctx, report) {
   );
   plot.setAttribute('aria-label', `World map of downloads by nation (${byGeometry.size + dots.length} nations placed)`);
   const parts = [];
-  if (values.length) parts.push({ node: plot.legend('color', { marginLeft: 16, marginRight: 16, width: 340, label: 'Downloads', tickFormat: 's' }) });
+  if (values.length) parts.push({ node: plot.legend('color', { marginLeft: 16, marginRight: 16, width: 340, label: 'Downloads', tickFormat: '~s' }) });
   parts.push({ node: plot });
   if (unplaced.length) {
     const list = unplaced
@@ -694,7 +694,7 @@ function drawSharesOverTime(ctx, report, keyCandidates) {
           height: 300,
           marginLeft: 48,
           x: bandAxis.scale,
-          y: { label: isShare ? 'Share of downloads' : y, grid: true, tickFormat: isShare ? '.0%' : 's' },
+          y: { label: isShare ? 'Share of downloads' : y, grid: true, tickFormat: isShare ? '.0%' : '~s' },
           color: sharedColor(ctx, keys),
           marks: [mark, Plot.ruleY([0])],
         }),
@@ -761,7 +761,7 @@ function drawStackedBarsByGroup(ctx, rows, cols, { group, part, value, maxGroups
     basePlot(ctx, {
       height: groups.length * 24 + 70,
       marginLeft,
-      x: { label: label || (isShare ? 'Share' : value), grid: true, tickFormat: isShare ? '.0%' : 's' },
+      x: { label: label || (isShare ? 'Share' : value), grid: true, tickFormat: isShare ? '.0%' : '~s' },
       y: { label: null, domain },
       color: sharedColor(ctx, parts),
       marks: [
@@ -927,7 +927,7 @@ function drawSizes(ctx, report) {
             marginLeft: 56,
             fx: { label: null, domain: uniq(data.map((r) => r.year)).sort() },
             x: { axis: null, domain: bases, paddingInner: 0.3 },
-            y: { type: 'log', label: 'Parameters', grid: true, tickFormat: 's' },
+            y: { type: 'log', label: 'Parameters', grid: true, tickFormat: '~s' },
             color: { domain: bases, range: colors, legend: true },
             marks: [
               cols.includes('q25') && cols.includes('q75')
@@ -952,7 +952,7 @@ function drawMdiHistogram(ctx, values, caption) {
         height: 220,
         marginLeft: 52,
         x: { label: 'MDI (−1 consolidating … +1 disruptive)', domain: [-1, 1] },
-        y: { label: 'Models', grid: true, tickFormat: 's' },
+        y: { label: 'Models', grid: true, tickFormat: '~s' },
         marks: [
           Plot.rectY(values, Plot.binX({ y: 'count' }, { x: (v) => v, thresholds: 40, domain: [-1, 1], fill: ctx.colors.accent })),
           Plot.ruleY([0]),
@@ -996,7 +996,7 @@ function drawMdiSummary(ctx, report) {
             height: 220,
             marginLeft: 52,
             x: { label: 'MDI (−1 consolidating … +1 disruptive)' },
-            y: { label: 'Models', grid: true, tickFormat: 's' },
+            y: { label: 'Models', grid: true, tickFormat: '~s' },
             marks: [Plot.rectY(hist, { x1: lo, x2: hi, y: count, fill: ctx.colors.accent, inset: 0.5, title: (r) => `${r[lo]} … ${r[hi]}: ${r[count]}` }), Plot.ruleY([0])],
           }),
         ),
@@ -1094,7 +1094,7 @@ function drawRecognitionScatter(ctx, rows) {
   const data = rows.filter((r) => num(r[x]) !== null && num(r[y]) !== null);
   if (!data.length) return null;
   return {
-    caption: `Recognition (${y}) against release order (${x}), with a least-squares line`,
+    caption: `Recognition (${y}) against release order (${x})${uniq(data.map((r) => r[x])).length >= 2 && data.length >= 3 ? ', with a least-squares line' : ''}`,
     node: Plot.plot(
       basePlot(ctx, {
         height: 300,
@@ -1103,7 +1103,10 @@ function drawRecognitionScatter(ctx, rows) {
         y: { label: y, grid: true },
         marks: [
           Plot.dot(data, { x, y, r: 1.8, fill: ctx.colors.accent, fillOpacity: Math.max(0.08, Math.min(0.7, 300 / data.length)) }),
-          Plot.linearRegressionY(data, { x, y, stroke: ctx.colors.fg, ci: 0.95 }),
+          // A least-squares line needs two distinct release orders (and three points for its band).
+          uniq(data.map((r) => r[x])).length >= 2 && data.length >= 3
+            ? Plot.linearRegressionY(data, { x, y, stroke: ctx.colors.fg, ci: 0.95 })
+            : null,
         ],
       }),
     ),
@@ -1337,12 +1340,13 @@ async function svgToPngBlob(svg) {
   }
 }
 
-/** The main SVG of each chart part (Plot wraps a chart with a legend in a <figure>). */
+/** The main SVG of each chart part: the largest top-level one (legend swatches are small SVGs). */
 function chartSvgs(chartBox) {
   const out = [];
   for (const part of chartBox.querySelectorAll('.hv-chart-part')) {
-    const svgs = [...part.querySelectorAll('svg')].filter((s) => !s.closest('svg:not(:scope)') || s.parentElement.closest('svg') === null);
-    const main = svgs.filter((s) => s.parentElement.closest('svg') === null).sort((a, b) => b.clientWidth * b.clientHeight - a.clientWidth * a.clientHeight)[0];
+    const area = (svg) => (Number(svg.getAttribute('width')) || svg.clientWidth) * (Number(svg.getAttribute('height')) || svg.clientHeight);
+    const topLevel = [...part.querySelectorAll('svg')].filter((svg) => !svg.parentElement.closest('svg'));
+    const main = topLevel.sort((a, b) => area(b) - area(a))[0];
     if (main) out.push(main);
   }
   return out;

@@ -8,7 +8,7 @@
 //!
 //! Downloads: all-time = the sum of the weekly rows (the history starts at creation); 30-day
 //! downloads are read off the weekly rows by [`downloads_in_30_days`] (weeks partly inside the 30
-//! days ending 2025-08-31 count pro rata). Parameters: 25–30 % carry a safetensors count, the rest
+//! days ending 2025-08-31 count pro rata). Parameters: about 25 % carry a safetensors count, the rest
 //! are unknown, while file bytes (parameters × bytes per parameter × noise) exist for about 97 %.
 //!
 //! Determinism: the same `(models, seed)` gives the same snapshot on every platform. Everything
@@ -772,7 +772,7 @@ pub fn generate(models: usize, seed: u64) -> Result<Snapshot> {
         };
         let p = p.max(1000.0).round();
         true_params.push(p);
-        let safetensors_share = if t < 0.5 { 0.06 } else { 0.33 };
+        let safetensors_share = if t < 0.5 { 0.06 } else { 0.27 };
         if rng.f64() < safetensors_share {
             params.push(p);
             params_source.push(ParamSource::Safetensors);

@@ -387,7 +387,7 @@ pub fn race_data_table(s: &Snapshot, d: &RaceData) -> Table {
 
 /// `spec,outcome,term,estimate,std_error,t,p,n,groups,r2` plus the `scatter` table.
 fn race_report(d: &RaceData, params: &RaceParams) -> Result<Report> {
-    let fits = race::fit(d, params.relations)?;
+    let race::RaceFits { fits, failures } = race::fit(d, params.relations)?;
     let mut t = Table::new("race");
     let (mut spec, mut outcome, mut term) = (Vec::new(), Vec::new(), Vec::new());
     let (mut est, mut se, mut tv, mut p) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -439,6 +439,7 @@ fn race_report(d: &RaceData, params: &RaceParams) -> Result<Report> {
     t.push_f64("r2", r2);
     let mut report = Report::new("race", t).with(scatter(d));
     report.notes = notes;
+    report.notes.extend(failures);
     report.notes.push(format!(
         "race sample: {} derivatives of bases with at least {} derivatives ({}); crowding window {} days",
         d.len(),

@@ -292,6 +292,14 @@ test('a local file opens through the picker and by drag-and-drop; corrupt files 
   await page.waitForSelector('#snapshot-error:not([hidden])');
   assert.match(await page.locator('#snapshot-error').innerText(), /missing-snapshot\.arrow.*404/);
 
+  // A permalink to a local file: a hint to open it, then the same hash once it is opened.
+  await openDashboard(page, `?snapshot=file:small.arrow&hash=${smallInfo.content_hash}&window-weeks=26`);
+  assert.match(await page.locator('#hash-warning').innerText(), /local file, small\.arrow/);
+  await page.locator('#snapshot-file').setInputFiles(small);
+  await page.waitForFunction((hash) => new URL(location.href).searchParams.get('hash') === hash, smallInfo.content_hash);
+  assert.equal(await page.locator('#hash-warning').isHidden(), true);
+  assert.equal(new URL(page.url()).searchParams.get('window-weeks'), '26');
+
   // Drag-and-drop: a drop event carrying the file (made in the page from the fixture's bytes).
   await openDashboard(page);
   await page.evaluate(async () => {
@@ -352,6 +360,14 @@ test('dark mode, phone width, keyboard navigation and embed code', opts, async (
   await page.screenshot({ path: path.join(SCREENS, 'dashboard-phone.png') });
   await settle(page, 'panel-map');
   await page.locator('#panel-map').screenshot({ path: path.join(SCREENS, 'dashboard-phone-map.png') });
+  // Opened on a phone: the options start folded, the views come first.
+  const phone = await browser.context.newPage();
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await openDashboard(phone);
+  assert.equal(await phone.locator('#options-details').getAttribute('open'), null);
+  assert.ok((await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)) <= 1);
+  await phone.screenshot({ path: path.join(SCREENS, 'dashboard-phone-start.png') });
+  await phone.close();
   watcher.assertClean('in dark mode, at phone width and with the keyboard');
   await page.close();
 });

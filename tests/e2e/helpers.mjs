@@ -103,7 +103,7 @@ export async function startServer({ root = WWW } = {}) {
       `/fixtures=${FIXTURE_DIR}`,
       `/e2e=${path.join(ROOT, 'tests/e2e/pages')}`,
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'] }, // the server exits when our end of its stdin closes
   );
   const port = await new Promise((resolve, reject) => {
     let buffer = '';

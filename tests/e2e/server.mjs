@@ -75,6 +75,10 @@ const server = http.createServer((req, res) => {
   if (req.method === 'HEAD') res.end();
   else fs.createReadStream(file).pipe(res);
 });
+// Ends with its parent: the parent holds our stdin open, and it closes when the parent dies.
+process.stdin.on('end', () => process.exit(0));
+process.stdin.on('error', () => process.exit(0));
+process.stdin.resume();
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(JSON.stringify({ port: server.address().port }) + '\n');
 });

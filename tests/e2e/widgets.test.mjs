@@ -151,6 +151,12 @@ test('the demo page renders its two widgets under its CSP', opts, async () => {
   assert.equal(response.status(), 200);
   await widgetsSettled(page, 60000);
   assert.equal(await page.locator('hubecon-view').count(), 2);
+  // Both are visible, including the one with a bare `unbounded` attribute (a name Chromium's own
+  // stylesheet hides unless the widget says otherwise).
+  for (const id of ['leaderboard', 'disruption']) {
+    assert.equal(await page.locator(`hubecon-view#${id}`).isVisible(), true, `${id} is visible`);
+    assert.equal(await page.locator(`hubecon-view#${id}`).evaluate((w) => getComputedStyle(w).visibility), 'visible');
+  }
   await screenshot(page, 'widgets-demo');
   watcher.assertClean('on widgets-demo.html');
   await page.close();

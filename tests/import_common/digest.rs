@@ -13,9 +13,7 @@ pub fn digest(s: &Snapshot) -> u64 {
         }
     };
     eat(s.id.data.as_bytes());
-    for v in [&s.created] {
-        v.iter().for_each(|x| eat(&x.to_le_bytes()));
-    }
+    s.created.iter().for_each(|x| eat(&x.to_le_bytes()));
     for v in [
         &s.base_offsets,
         &s.base_model,
