@@ -1,5 +1,6 @@
 // The wasm benchmark in Node: node bench/node.mjs SNAPSHOT.arrow [RUNS] [OUT.json]
-// Loads www/pkg (build it with scripts/build wasm) and runs bench/suite.mjs on the snapshot.
+// Loads www/pkg (build it with scripts/build wasm; HUBECON_PKG=DIR picks another wasm-bindgen output,
+// to compare wasm-opt settings) and runs bench/suite.mjs on the snapshot.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,10 +12,11 @@ if (!snapshotPath) {
   console.error('usage: node bench/node.mjs SNAPSHOT.arrow [RUNS] [OUT.json]');
   process.exit(2);
 }
-const pkg = await import(path.join(root, 'www/pkg/hubecon.js'));
+const pkgDir = path.resolve(root, process.env.HUBECON_PKG || 'www/pkg');
+const pkg = await import(path.join(pkgDir, 'hubecon.js'));
 const result = await runSuite({
   pkg,
-  wasmBytes: fs.readFileSync(path.join(root, 'www/pkg/hubecon_bg.wasm')),
+  wasmBytes: fs.readFileSync(path.join(pkgDir, 'hubecon_bg.wasm')),
   snapshotBytes: new Uint8Array(fs.readFileSync(snapshotPath)),
   queries: JSON.parse(fs.readFileSync(path.join(root, 'bench/queries.json'), 'utf8')),
   runs: Number(runsArg || 3),

@@ -25,7 +25,7 @@ use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
 use crate::{Error, Result};
 
 /// Size of the dense units × periods block of [`Context::for_each_unit_period`] (8 bytes a cell).
-pub const DENSE_BLOCK_CELLS: usize = 1 << 22;
+pub const DENSE_BLOCK_CELLS: usize = 1 << 23;
 
 /// How many window-range entries the cache keeps (each is 16 bytes per model).
 const WINDOW_CACHE_ENTRIES: usize = 4;
@@ -539,7 +539,7 @@ impl<'a> Context<'a> {
     /// At the model level the units are the models, so the pass goes unit by unit in row order.
     /// At the other levels a unit's models are scattered over the rows; visiting them unit by unit
     /// would jump around memory, so the pass goes in row order over blocks of consecutive periods,
-    /// summing into a dense units × block array (at most [`DENSE_BLOCK_CELLS`] cells).
+    /// summing into a dense units × block array (at most [`DENSE_BLOCK_CELLS`] cells, 64 MiB).
     pub fn for_each_unit_period(
         &self,
         credits: &Credits,
@@ -674,13 +674,23 @@ impl<'a> Context<'a> {
                 }
                 *next += consumed;
             }
-            for &cell in &touched {
-                let cell = cell as usize;
-                if let Some(x) = dense.get_mut(cell) {
+            if touched.len() > dense.len() / 16 {
+                // Many cells touched: one sequential sweep beats jumping to each of them.
+                for (cell, x) in dense.iter_mut().enumerate() {
                     if *x > 0.0 {
                         emit(cell / block, p0 + cell % block, *x);
+                        *x = 0.0;
                     }
-                    *x = 0.0;
+                }
+            } else {
+                for &cell in &touched {
+                    let cell = cell as usize;
+                    if let Some(x) = dense.get_mut(cell) {
+                        if *x > 0.0 {
+                            emit(cell / block, p0 + cell % block, *x);
+                        }
+                        *x = 0.0;
+                    }
                 }
             }
             touched.clear();
@@ -701,9 +711,9 @@ impl<'a> Context<'a> {
     }
 }
 
-/// Calls `f(period, downloads)` once per run of consecutive rows in the same period with downloads
-/// > 0. A model's weeks increase and periods do not decrease with the week, so each period of a
-/// model is one run: no scratch space is needed.
+/// Calls `f(period, downloads)` once per run of consecutive rows in the same period with positive
+/// downloads. A model's weeks increase and periods do not decrease with the week, so each period
+/// of a model is one run: no scratch space is needed.
 #[inline]
 pub fn period_runs(weeks: &[u16], downloads: &[u32], periods: &PeriodMap, mut f: impl FnMut(usize, u64)) {
     let mut current = usize::MAX;

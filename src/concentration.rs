@@ -84,7 +84,7 @@ pub fn sort_ascending(values: &mut [f64]) {
         for &k in &keys {
             counts[((k >> shift) & 0xFFFF) as usize] += 1;
         }
-        if counts.iter().any(|&c| c == keys.len()) {
+        if counts.contains(&keys.len()) {
             continue; // every key has the same digit: nothing to move
         }
         let mut start = 0;

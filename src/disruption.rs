@@ -214,36 +214,42 @@ impl Walk {
         }
     }
 
-    /// Marks with `stamp` in `mark` every descendant of `starts`, never expanding `skip`.
+    /// Marks with `stamp` every descendant of `starts` (in `from_bases` or `from_focal`), never
+    /// expanding `skip`; leaves the starts and the marked models in `queue`.
     fn descend(
+        &mut self,
         kids: &ChildLists,
-        mark: &mut [u32],
-        queue: &mut Vec<u32>,
-        visits: &mut u64,
+        into_bases: bool,
         starts: &[u32],
         skip: u32,
         stamp: u32,
     ) -> Result<()> {
-        queue.clear();
-        queue.extend_from_slice(starts);
+        let mark = if into_bases {
+            &mut self.from_bases
+        } else {
+            &mut self.from_focal
+        };
+        self.queue.clear();
+        self.queue.extend_from_slice(starts);
         let mut head = 0;
-        while let Some(&v) = queue.get(head) {
+        while let Some(&v) = self.queue.get(head) {
             head += 1;
             for &c in kids.children(v as usize).0 {
-                *visits += 1;
+                self.visits += 1;
                 if let Some(m) = mark.get_mut(c as usize) {
                     if *m != stamp && c != skip {
                         *m = stamp;
-                        queue.push(c);
+                        self.queue.push(c);
                     }
                 }
             }
-        }
-        if *visits > TRANSITIVE_BUDGET {
-            return Err(Error::Compute(format!(
-                "transitive MDI would visit more than {TRANSITIVE_BUDGET} lineage edges on this snapshot; \
-                 turn transitive off or set a relation filter"
-            )));
+            if self.visits > self.budget {
+                return Err(Error::Compute(format!(
+                    "transitive MDI would visit more than {} lineage edges on this snapshot; \
+                     turn transitive off, or narrow the relations",
+                    self.budget
+                )));
+            }
         }
         Ok(())
     }
@@ -263,15 +269,7 @@ impl Walk {
         };
         let stamp = f;
         // Descendants of F (F itself is never marked: it is the start).
-        Walk::descend(
-            kids,
-            &mut self.from_focal,
-            &mut self.queue,
-            &mut self.visits,
-            &[f],
-            u32::MAX,
-            stamp,
-        )?;
+        self.descend(kids, false, &[f], u32::MAX, stamp)?;
         let mut c_f = 0u32;
         for &c in &self.queue {
             if c != f && in_window(c) {
@@ -279,15 +277,7 @@ impl Walk {
             }
         }
         // Descendants of the bases by chains avoiding F.
-        Walk::descend(
-            kids,
-            &mut self.from_bases,
-            &mut self.queue,
-            &mut self.visits,
-            bases,
-            f,
-            stamp,
-        )?;
+        self.descend(kids, true, bases, f, stamp)?;
         let (mut n_j, mut n_k) = (0u32, 0u32);
         for (q, &c) in self.queue.iter().enumerate() {
             // The starting bases are not their own descendants; a base reached again from another
@@ -458,6 +448,31 @@ mod tests {
         let t = compute(&ix, &s.created, &p).unwrap();
         assert_eq!(row(&d, 2), (0, 0, 1, 0.0));
         assert_eq!(row(&t, 2), (0, 0, 2, 0.0));
+    }
+
+    #[test]
+    fn transitive_mode_stops_at_its_budget() {
+        // A chain of 2 000 models: the walks visit about 2 000² / 2 × 2 edges in all.
+        let n = 2000u32;
+        let created: Vec<i32> = (0..n as i32).collect();
+        let bases: Vec<Vec<(u32, Relation)>> = (0..n)
+            .map(|i| if i == 0 { vec![] } else { vec![(i - 1, Finetune)] })
+            .collect();
+        let refs: Vec<&[(u32, Relation)]> = bases.iter().map(|b| b.as_slice()).collect();
+        let s = snap(&created, &refs);
+        let ix = LineageIndex::build(&s);
+        let p = MdiParams {
+            transitive: true,
+            window_days: None,
+            ..Default::default()
+        };
+        let e = compute_with_budget(&ix, &s.created, &p, 100_000)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("transitive") && e.contains("100000"), "{e}");
+        // Within budget: F = i has n − 1 − i descendants, its base's other descendants are none.
+        let m = compute_with_budget(&ix, &s.created, &p, 10_000_000).unwrap();
+        assert_eq!((m.n_i[0], m.n_j[0], m.n_k[0]), (n - 2, 0, 0));
     }
 
     #[test]

@@ -156,10 +156,17 @@ impl ParamSource {
 }
 
 /// Many strings in two buffers (like Arrow's Utf8): string `i` is `data[offsets[i]..offsets[i+1]]`.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Strings {
     pub offsets: Vec<u32>,
     pub data: String,
+}
+
+impl Default for Strings {
+    /// No strings (offsets `[0]`), ready to push onto.
+    fn default() -> Self {
+        Strings::new()
+    }
 }
 
 impl Strings {

@@ -739,3 +739,41 @@ fn economies_import_speed() {
         t.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn hub_stats_safetensors_parameters_as_a_map() {
+    use arrow_array::builder::{Int64Builder, MapBuilder};
+    // Two rows: {BF16: 7, F32: 3} without a total (params 10), and a null safetensors.
+    let mut map = MapBuilder::new(None, StringBuilder::new(), Int64Builder::new());
+    map.keys().append_value("BF16");
+    map.values().append_value(7);
+    map.keys().append_value("F32");
+    map.values().append_value(3);
+    map.append(true).unwrap();
+    map.append(false).unwrap();
+    let parameters: ArrayRef = Arc::new(map.finish());
+    let total: ArrayRef = Arc::new(Int64Array::from(vec![None::<i64>, None]));
+    let fields = Fields::from(vec![
+        Field::new("parameters", parameters.data_type().clone(), true),
+        Field::new("total", DataType::Int64, true),
+    ]);
+    let safetensors: ArrayRef = Arc::new(StructArray::new(
+        fields,
+        vec![parameters, total],
+        Some(NullBuffer::from(vec![true, false])),
+    ));
+    let path = write(
+        "hs-map.parquet",
+        vec![
+            ("id", strs(&[Some("a/x"), Some("b/y")])),
+            ("safetensors", safetensors),
+        ],
+    );
+    let s = hub_stats_import(&path).unwrap();
+    assert_eq!(
+        (s.params[0], s.params_source[0]),
+        (10.0, ParamSource::Safetensors)
+    );
+    assert!(s.params[1].is_nan());
+    assert_eq!(s.params_source[1], ParamSource::Unknown);
+}

@@ -306,3 +306,45 @@ fn empty_snapshot_views() {
     assert_eq!(e.report("race-data", &o).unwrap().main().rows(), 0);
     assert!(e.report("race", &o).is_err());
 }
+
+/// Real Hub lineage (25 base-model family trees with creation dates, downloads and likes) from
+/// ../shared/data, when it is there: MDI equals the brute force, and race fits.
+#[test]
+fn real_family_trees_from_shared_data() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/hamidahoderinwale_model_metadata_analyses"
+    );
+    if !std::path::Path::new(dir).exists() {
+        println!("skipped: {dir} is not on this machine");
+        return;
+    }
+    let flags = vec![
+        ("edges".to_string(), format!("{dir}/family_edges.csv")),
+        ("nodes".to_string(), format!("{dir}/family_nodes.csv")),
+    ];
+    let s = hubecon::import::build("csv", &flags).unwrap();
+    let ix = LineageIndex::build(&s);
+    assert!(ix.repairs.is_clean(), "{:?}", ix.repairs);
+    for window in [Some(90), None] {
+        let params = MdiParams {
+            window_days: window.map(|w| w as u32),
+            ..Default::default()
+        };
+        let m = disruption::compute(&ix, &s.created, &params).unwrap();
+        assert!(m.len() > 1000, "{} scored", m.len());
+        // The brute force is quadratic: every 5th scored model.
+        for r in (0..m.len()).step_by(5) {
+            let f = m.model[r] as usize;
+            assert_eq!(
+                (m.n_i[r], m.n_j[r], m.n_k[r]),
+                brute_mdi(&s, f, RelationSet::ALL, window, false),
+                "{} window {window:?}",
+                s.id.get(f)
+            );
+        }
+    }
+    let e = Engine::new(s);
+    let race = e.report("race", &Options::default()).unwrap();
+    assert!(race.main().rows() > 10);
+}

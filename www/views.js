@@ -1442,7 +1442,7 @@ export async function renderView(container, params = {}) {
     head.append(el('span', { class: 'hv-badge', title: 'These numbers come from generated data, not from the Hugging Face Hub', text: 'Synthetic data' }));
   }
   const subtitle = el('p', { class: 'hv-subtitle', text: describeOptions(view, call.options) });
-  const toolbar = el('div', { class: 'hv-toolbar', role: 'toolbar', 'aria-label': `${titleText}: downloads and sharing` });
+  const toolbar = el('div', { class: 'hv-toolbar', role: 'group', 'aria-label': `${titleText}: downloads and sharing` });
   const chartBox = el('div', { class: 'hv-chart' });
   const notesBox = el('ul', { class: 'hv-notes' });
   const tableBox = el('div', { class: 'hv-table-box' });

@@ -1270,14 +1270,14 @@ mod tests {
         for multiplicity in [None, Some(&counts[..])] {
             let mut want = Vec::new();
             ctx.unit_major(&credits, &periods, multiplicity, |u, p, v| want.push((u, p, v)));
-            want.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+            want.sort_by_key(|a| (a.0, a.1));
             assert!(want.len() > 5);
             for cells in [3, 6, 1 << 20] {
                 let mut got = Vec::new();
                 ctx.blocked(&credits, &periods, multiplicity, cells, |u, p, v| {
                     got.push((u, p, v))
                 });
-                got.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+                got.sort_by_key(|a| (a.0, a.1));
                 assert_eq!(got, want, "block of {cells} cells");
             }
         }
