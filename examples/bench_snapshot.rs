@@ -100,7 +100,11 @@ fn run(models: usize, seed: u64, runs: usize, all_codecs: bool, save: Option<&st
         let mut read_best = f64::INFINITY;
         let mut bytes = Vec::new();
         // The slow levels: one run is enough to see it.
-        let write_runs = if matches!(codec, Codec::Zstd(l) if l > 9) { 1 } else { runs };
+        let write_runs = if matches!(codec, Codec::Zstd(l) if l > 9) {
+            1
+        } else {
+            runs
+        };
         for _ in 0..write_runs {
             let t = Instant::now();
             bytes = snapshot_io::write_with(&snapshot, codec)?;

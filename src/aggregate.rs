@@ -46,6 +46,9 @@ pub struct EconomiesCache {
     credits: RefCell<Vec<(CreditsKey, Rc<Credits>)>>,
     windowed: RefCell<Vec<(WindowKey, Rc<Windowed>)>>,
     estimators: RefCell<Vec<(u64, Rc<EstimatorFit>)>>,
+    /// The dense block of [`Context::blocked`], kept all zeros between uses: allocating it afresh
+    /// on every call costs a page fault per 4 KiB.
+    dense: RefCell<Vec<f64>>,
 }
 
 /// The size estimator with its coverage figures.
@@ -613,7 +616,10 @@ impl<'a> Context<'a> {
             return;
         }
         let block = (block_cells / units).clamp(1, np);
-        let mut dense = vec![0.0; units * block];
+        let mut dense = std::mem::take(&mut *self.cache.dense.borrow_mut());
+        if dense.len() < units * block {
+            dense.resize(units * block, 0.0);
+        }
         let mut touched: Vec<u32> = Vec::new();
         let n = self.s.models();
         // Each model's next row to read; rows are consumed block by block.
@@ -674,9 +680,9 @@ impl<'a> Context<'a> {
                 }
                 *next += consumed;
             }
-            if touched.len() > dense.len() / 16 {
+            if touched.len() > units * block / 16 {
                 // Many cells touched: one sequential sweep beats jumping to each of them.
-                for (cell, x) in dense.iter_mut().enumerate() {
+                for (cell, x) in dense.iter_mut().take(units * block).enumerate() {
                     if *x > 0.0 {
                         emit(cell / block, p0 + cell % block, *x);
                         *x = 0.0;
@@ -696,6 +702,7 @@ impl<'a> Context<'a> {
             touched.clear();
             p0 = p1;
         }
+        *self.cache.dense.borrow_mut() = dense;
     }
 
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for

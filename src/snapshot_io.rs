@@ -484,12 +484,12 @@ fn rebased_offsets(
         .ok_or_else(|| Error::Invalid(format!("{column}: offsets shorter than the model count")))?;
     let first = part.first().copied().unwrap_or(0);
     let last = part.last().copied().unwrap_or(0);
-    if last - first > i32::MAX as u32 {
+    if last.checked_sub(first).is_none_or(|n| n > i32::MAX as u32) {
         return Err(Error::Invalid(format!(
             "{column}: more than 2^31 values in one batch of models; write with a smaller batch size"
         )));
     }
-    let rebased: Vec<i32> = part.iter().map(|&o| (o - first) as i32).collect();
+    let rebased: Vec<i32> = part.iter().map(|&o| o.saturating_sub(first) as i32).collect();
     Ok((
         OffsetBuffer::new(ScalarBuffer::from(rebased)),
         first as usize,
@@ -1026,7 +1026,7 @@ fn check_counts(s: &Snapshot, column: &str, values: &[f64]) -> Result<()> {
     check_len(column, values.len(), s.models())?;
     if let Some(row) = values
         .iter()
-        .position(|&v| !v.is_nan() && !(v >= 0.0 && v <= MAX_EXACT_COUNT && v.fract() == 0.0))
+        .position(|&v| !(v.is_nan() || (0.0..=MAX_EXACT_COUNT).contains(&v) && v.fract() == 0.0))
     {
         return Err(Error::Invalid(format!(
             "{column}: {} of {} is not a whole number between 0 and 2^53 (NaN marks unknown)",
@@ -1120,7 +1120,7 @@ pub fn validate(s: &Snapshot) -> Result<()> {
     if let Some(row) = s
         .params
         .iter()
-        .position(|&p| !p.is_nan() && !(p.is_finite() && p >= 0.0))
+        .position(|&p| !(p.is_nan() || p.is_finite() && p >= 0.0))
     {
         return Err(Error::Invalid(format!(
             "params: {} of {} is not a finite non-negative number (NaN marks unknown)",
@@ -1287,19 +1287,18 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot> {
         )));
     }
 
-    let buffer = Buffer::from_slice_ref(bytes);
     let schema = Arc::new(schema);
     let mut decoder = arrow_ipc::reader::FileDecoder::new(schema.clone(), footer.version())
         .with_projection(columns.projection());
     for block in &dictionary_blocks {
-        let data = file.block_buffer(&buffer, block)?;
+        let data = file.block_buffer(block)?;
         decoder
             .read_dictionary(block, &data)
             .map_err(|e| not_arrow(format!("a dictionary cannot be decoded ({e})")))?;
     }
-    let mut builder = SnapshotBuilder::new(&meta, decompressed_total);
+    let mut builder = SnapshotBuilder::new(&meta, decompressed_total.max(bytes.len() as u64));
     for block in &batch_blocks {
-        let data = file.block_buffer(&buffer, block)?;
+        let data = file.block_buffer(block)?;
         let batch = decoder
             .read_record_batch(block, &data)
             .map_err(|e| not_arrow(format!("a record batch cannot be decoded ({e})")))?;
@@ -1307,7 +1306,6 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot> {
             builder.append(&batch)?;
         }
     }
-    drop(buffer);
     // finish() runs validate() before hashing.
     let snapshot = builder.finish(meta)?;
     check_meta_against_data(&snapshot, schema.metadata())?;
@@ -1496,7 +1494,7 @@ impl<'a> FileLayout<'a> {
                 };
                 declared = declared.saturating_add(prefix.max(0) as u64);
             }
-            if data_len % width as u64 != 0 {
+            if !data_len.is_multiple_of(width as u64) {
                 return Err(bad(&format!(
                     "has a buffer of {data_len} bytes for values of {width} bytes"
                 )));
@@ -1505,14 +1503,17 @@ impl<'a> FileLayout<'a> {
         Ok(declared)
     }
 
-    fn block_buffer(&self, buffer: &Buffer, block: &arrow_ipc::Block) -> Result<Buffer> {
-        // check_block has verified the range.
+    /// A copy of one block (aligned for arrow). Copying block by block rather than the whole file
+    /// keeps the reader's extra memory to one batch.
+    fn block_buffer(&self, block: &arrow_ipc::Block) -> Result<Buffer> {
+        // check_block has verified the range; checked again rather than trusted.
         let start = block.offset() as usize;
         let len = block.metaDataLength() as usize + block.bodyLength() as usize;
-        if start.checked_add(len).is_none_or(|e| e > buffer.len()) {
-            return Err(not_arrow("a block points beyond the data"));
-        }
-        Ok(buffer.slice_with_length(start, len))
+        let bytes = start
+            .checked_add(len)
+            .and_then(|end| self.bytes.get(start..end))
+            .ok_or_else(|| not_arrow("a block points beyond the data"))?;
+        Ok(Buffer::from_slice_ref(bytes))
     }
 }
 
@@ -2040,12 +2041,14 @@ impl SnapshotBuilder {
         let limit = (decompressed_total / 4) as usize;
         let models = meta.models.min(limit);
         let rows = meta.download_rows.min(limit);
-        let mut s = Snapshot::default();
-        s.id = Strings::new();
+        let mut s = Snapshot {
+            id: Strings::new(),
+            base_offsets: vec![0],
+            weekly_offsets: vec![0],
+            ..Default::default()
+        };
         s.id.offsets.reserve(models);
         s.created.reserve(models);
-        s.base_offsets = vec![0];
-        s.weekly_offsets = vec![0];
         s.weekly_offsets.reserve(models);
         s.weekly_week.reserve(rows);
         s.weekly_downloads.reserve(rows);
@@ -2334,14 +2337,16 @@ mod tests {
 
     #[test]
     fn empty_snapshot_round_trips() {
-        let mut s = Snapshot::default();
-        s.id = Strings::new();
-        s.base_offsets = vec![0];
-        s.weekly_offsets = vec![0];
-        s.languages = MultiLabel::empty(0);
-        s.input_modalities = MultiLabel::empty(0);
-        s.output_modalities = MultiLabel::empty(0);
-        s.training_methods = MultiLabel::empty(0);
+        let s = Snapshot {
+            id: Strings::new(),
+            base_offsets: vec![0],
+            weekly_offsets: vec![0],
+            languages: MultiLabel::empty(0),
+            input_modalities: MultiLabel::empty(0),
+            output_modalities: MultiLabel::empty(0),
+            training_methods: MultiLabel::empty(0),
+            ..Default::default()
+        };
         let bytes = write(&s).expect("write");
         let back = read(&bytes).expect("read");
         assert_eq!(back.models(), 0);

@@ -565,6 +565,7 @@ fn pyarrow_reads_the_file() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("tiny.arrow");
     std::fs::write(&path, tiny().to_ipc().expect("write")).expect("write file");
+    let rewritten = dir.join("tiny-pyarrow-lz4.arrow");
     let script = "import sys, pyarrow as pa\n\
 t = pa.ipc.open_file(sys.argv[1]).read_all()\n\
 m = t.schema.metadata\n\
@@ -573,13 +574,24 @@ print(t.column('id').to_pylist())\n\
 print(t.column('bases').to_pylist()[3])\n\
 print(t.column('weekly_downloads').to_pylist()[0])\n\
 print(t.column('likes').to_pylist(), t.column('gated').to_pylist())\n\
-print(t.column('country').to_pylist(), t.column('languages').to_pylist()[0])\n";
+print(t.column('country').to_pylist(), t.column('languages').to_pylist()[0])\n\
+opts = pa.ipc.IpcWriteOptions(compression='lz4')\n\
+with pa.ipc.new_file(sys.argv[2], t.schema, options=opts) as w:\n    w.write_table(t, max_chunksize=3)\n";
     let out = std::process::Command::new("python3")
-        .args(["-c", script, path.to_str().expect("utf-8 path")])
+        .args([
+            "-c",
+            script,
+            path.to_str().expect("utf-8 path"),
+            rewritten.to_str().expect("utf-8 path"),
+        ])
         .output()
         .expect("run python3");
+    let from_pyarrow = std::fs::read(&rewritten);
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // And the file pyarrow wrote back (lz4, batches of 3 rows) reads as the same data.
+    let back = Snapshot::from_ipc(&from_pyarrow.expect("pyarrow wrote a file")).expect("read pyarrow's file");
+    assert_eq!(back.meta.content_hash, TINY_CONTENT_HASH.trim());
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "4 4 1");

@@ -297,6 +297,7 @@ async function openListed(file) {
 
 async function openFile(file) {
   if (!file) return;
+  state.userChose = true;
   const ok = await openSnapshot(file, { param: `file:${file.name}`, label: file.name, fallbackTotal: file.size });
   if (ok) {
     fillSnapshotSelect(file.name);
@@ -640,7 +641,10 @@ function setupFiles() {
   });
   $('snapshot-select').addEventListener('change', (e) => {
     const value = e.target.value;
-    if (value && !value.startsWith('file:')) openListed(value);
+    if (value && !value.startsWith('file:')) {
+      state.userChose = true;
+      openListed(value);
+    }
   });
 }
 
@@ -733,7 +737,10 @@ async function start() {
       state.snapshots.push({ file: wanted, title: wanted, synthetic: false });
     }
   }
-  fillSnapshotSelect(null);
+  // A local file opened while the list was loading keeps its entry in the picker.
+  const localShown = state.snapshotParam && state.snapshotParam.startsWith('file:') ? state.snapshotParam.slice(5) : null;
+  fillSnapshotSelect(localShown);
+  if (localShown) $('snapshot-select').value = state.snapshotParam;
   if (!file) {
     const def = state.snapshots.find((s) => s.default) || state.snapshots[0];
     file = def ? def.file : null;
@@ -745,10 +752,11 @@ async function start() {
     box.hidden = false;
   };
   if (file) {
-    $('snapshot-select').value = file;
+    if (!state.userChose) $('snapshot-select').value = file;
     // The hash of a link to a local file is checked when that file is opened, not against the default.
     if (localWanted) state.expectedHash = null;
-    const opening = openListed(file);
+    // A file the visitor picked or dropped while the page started wins over the default.
+    const opening = state.userChose ? Promise.resolve(false) : openListed(file);
     startEngine();
     if (!early) setTimeout(startLibs, 0);
     const ok = await opening;
