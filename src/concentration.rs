@@ -110,7 +110,8 @@ pub fn measures(values: &mut [f64]) -> Measures {
     sort_ascending(values);
     let first_positive = values.partition_point(|x| x.is_nan() || *x <= 0.0);
     let positive = &values[first_positive..];
-    let total: f64 = positive.iter().sum();
+    // Folded from +0.0: an empty `sum` of floats is −0.0, which would print as "-0".
+    let total: f64 = positive.iter().fold(0.0, |a, x| a + x);
     Measures {
         units: positive.len(),
         total,

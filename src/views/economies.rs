@@ -87,7 +87,7 @@ fn top_units(ctx: &Context, totals: &[f64], k: usize) -> Vec<usize> {
 fn leaderboard(ctx: &mut Context) -> Report {
     let credits = ctx.credits();
     let (totals, models) = ctx.unit_totals(&credits);
-    let total: f64 = totals.iter().sum();
+    let total: f64 = totals.iter().fold(0.0, |a, x| a + x); // +0.0 when empty, not −0.0
     let top = top_units(ctx, &totals, ctx.options.top);
     let mut t = Table::new("leaderboard");
     t.push_i64("rank", (1..=top.len() as i64).map(Some).collect());
