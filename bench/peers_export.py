@@ -9,7 +9,9 @@ files, 1 Mi-row batches) and meta.json. Mapping:
   model_id = row index; name = id; author, country, org_type, pipeline_tag, license as dictionaries;
   created_week = whole weeks from 2020-06-01 (a Monday, the peers' week 0) to the created date;
   base_model = the first base whose relation is not `merge`, else -1 (the peers have one parent;
-  hubecon runs Q3 with relations finetune,adapter,quantized,other to match); relation of that link;
+  hubecon runs Q3 with relations finetune,adapter,quantized,other to match); relation of that link
+  (`none` for roots); a missing category becomes `(missing)`, hubecon's label (hubecon leaves
+  unknown countries out of the country level; compare_peers.py drops that key before comparing);
   downloads = the weekly_downloads lists flattened, week shifted to the same origin.
 Needs pyarrow and numpy (scripts/requirements-dev.txt).
 """
@@ -28,11 +30,12 @@ EPOCH = dt.date(1970, 1, 1)
 HUBECON_WEEK_ORIGIN = dt.date(2000, 1, 3)  # src/time.rs WEEK_ORIGIN, also in the schema metadata
 
 
-def as_dictionary(column):
+def as_dictionary(column, missing="(missing)"):
+    """A dictionary column without nulls (the peers' scripts read the codes as plain numpy arrays);
+    a missing value becomes `missing`, the label hubecon's views give it."""
     column = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(pa.string())
-    return pc.dictionary_encode(column.cast(pa.string()))
+    column = pc.fill_null(column.cast(pa.string()), missing)
+    return pc.dictionary_encode(column)
 
 
 def main():
@@ -70,10 +73,12 @@ def main():
                 base_model[i] = base_idx[j]
                 relation[i] = rel_text[j]
                 break
-    relation_arr = pc.dictionary_encode(pa.array([r if r else None for r in relation], pa.string()))
+    relation_arr = pc.dictionary_encode(pa.array([r if r else "none" for r in relation], pa.string()))
 
     def opt(name):
-        return as_dictionary(table.column(name)) if name in table.column_names else pa.nulls(n, pa.string())
+        if name in table.column_names:
+            return as_dictionary(table.column(name))
+        return as_dictionary(pa.nulls(n, pa.string()))
 
     params = table.column("params").combine_chunks().cast(pa.float64()) if "params" in table.column_names \
         else pa.nulls(n, pa.float64())
