@@ -12,7 +12,8 @@ files, 1 Mi-row batches) and meta.json. Mapping:
   hubecon runs Q3 with relations finetune,adapter,quantized,other to match); relation of that link
   (`none` for roots); a missing category becomes `(missing)`, hubecon's label (hubecon leaves
   unknown countries out of the country level; compare_peers.py drops that key before comparing);
-  downloads = the weekly_downloads lists flattened, week shifted to the same origin.
+  downloads = the weekly_downloads lists flattened, week shifted to the same origin; weeks outside
+  the peers' 0..264 are dropped (hubecon's peer queries stop at 2025-07-28 to match).
 Needs pyarrow and numpy (scripts/requirements-dev.txt).
 """
 import datetime as dt
@@ -26,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 
 PEER_ORIGIN = dt.date(2020, 6, 1)
+PEER_WEEKS = 265
 EPOCH = dt.date(1970, 1, 1)
 HUBECON_WEEK_ORIGIN = dt.date(2000, 1, 3)  # src/time.rs WEEK_ORIGIN, also in the schema metadata
 
@@ -107,10 +109,13 @@ def main():
     model_id = np.repeat(np.arange(n, dtype=np.int32), counts)
     week = (w_flat.field("week").cast(pa.int64()).to_numpy(zero_copy_only=False) - shift).astype(np.int16)
     dls = w_flat.field("downloads").cast(pa.int64()).to_numpy(zero_copy_only=False)
+    # The peers' queries cover weeks 0..264 (2020-06-01 .. 2025-07-28); hubecon gets `to` = 2025-07-28.
+    keep = (week >= 0) & (week < PEER_WEEKS)
+    dropped = int((~keep).sum())
     downloads = pa.table({
-        "model_id": pa.array(model_id),
-        "week": pa.array(week),
-        "downloads": pa.array(np.minimum(dls, 2**31 - 1).astype(np.int32)),
+        "model_id": pa.array(model_id[keep]),
+        "week": pa.array(week[keep]),
+        "downloads": pa.array(np.minimum(dls[keep], 2**31 - 1).astype(np.int32)),
     })
 
     os.makedirs(out, exist_ok=True)
@@ -125,7 +130,7 @@ def main():
             sizes[name + suffix] = os.path.getsize(path)
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump({"n_models": n, "n_download_rows": downloads.num_rows, "source": f"hubecon snapshot {src}",
-                   "content_hash": meta.get("content_hash", ""), "week_shift": shift, "sizes": sizes}, f, indent=1)
+                   "content_hash": meta.get("content_hash", ""), "week_shift": shift, "rows_outside_weeks_0_264": dropped, "sizes": sizes}, f, indent=1)
     print(f"peers_export: {n} models, {downloads.num_rows} download rows -> {out}")
 
 

@@ -11,6 +11,7 @@ const USAGE: &str = "usage:
   hubecon build --source economies --input all_downloads_with_annotations.parquet --out FILE.arrow
   hubecon build --source hub-stats --input models.parquet --out FILE.arrow
   hubecon build --source csv --edges EDGES.csv [--nodes NODES.csv] --out FILE.arrow
+      (every build takes --compression zstd|zstd:LEVEL|lz4|none; default zstd level 3)
   hubecon info FILE.arrow
   hubecon report VIEW --snapshot FILE [--option value ...] [--format csv|json] [--table NAME]
 views: info leaderboard shares concentration org-by-country incidence sizes flows modality trends mdi mdi-summary race race-data";

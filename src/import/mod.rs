@@ -48,6 +48,7 @@ pub fn cli_build(flags: &[(String, String)]) -> Result<()> {
         "source-name",
         "snapshot-date",
         "description",
+        "compression",
     ];
     if let Some((k, _)) = flags.iter().find(|(k, _)| !known.contains(&k.as_str())) {
         return Err(Error::option(
@@ -59,10 +60,14 @@ pub fn cli_build(flags: &[(String, String)]) -> Result<()> {
         .ok_or_else(|| Error::option("source", "is required: synthetic, economies, hub-stats or csv"))?;
     let out =
         flag(flags, "out").ok_or_else(|| Error::option("out", "is required (the .arrow file to write)"))?;
+    let codec = match flag(flags, "compression") {
+        Some(text) => parse_codec(text)?,
+        None => crate::snapshot_io::DEFAULT_CODEC,
+    };
     let started = std::time::Instant::now();
     let snapshot = build(source, flags)?;
     let built = started.elapsed();
-    let bytes = snapshot.to_ipc()?;
+    let bytes = crate::snapshot_io::write_with(&snapshot, codec)?;
     std::fs::write(out, &bytes).map_err(|e| Error::input(out, e.to_string()))?;
     let m = &snapshot.meta;
     eprintln!(
@@ -76,6 +81,34 @@ pub fn cli_build(flags: &[(String, String)]) -> Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// `zstd` (the default level), `zstd:LEVEL` (1–22; 19 makes the smallest files, slowly), `lz4` or `none`.
+#[cfg(not(target_arch = "wasm32"))]
+fn parse_codec(text: &str) -> Result<crate::snapshot_io::Codec> {
+    use crate::snapshot_io::{Codec, DEFAULT_CODEC};
+    let bad = || {
+        Error::option(
+            "compression",
+            format!("'{text}' is not zstd, zstd:LEVEL (1-22), lz4 or none"),
+        )
+    };
+    match text.trim() {
+        "zstd" => Ok(DEFAULT_CODEC),
+        "lz4" => Ok(Codec::Lz4),
+        "none" | "uncompressed" => Ok(Codec::Uncompressed),
+        other => {
+            let level: i32 = other
+                .strip_prefix("zstd:")
+                .and_then(|l| l.parse().ok())
+                .ok_or_else(bad)?;
+            if (1..=22).contains(&level) {
+                Ok(Codec::Zstd(level))
+            } else {
+                Err(bad())
+            }
+        }
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
