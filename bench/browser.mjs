@@ -5,7 +5,7 @@ import { runSuite } from './suite.mjs';
 const params = new URLSearchParams(location.search);
 try {
   const [queries, wasm, snapshot] = await Promise.all([
-    fetch('queries.json').then((r) => r.json()),
+    fetch(params.get('queries') || 'queries.json').then((r) => r.json()),
     fetch('../www/pkg/hubecon_bg.wasm').then((r) => r.arrayBuffer()),
     fetch(params.get('snapshot')).then((r) => {
       if (!r.ok) throw new Error(`snapshot: HTTP ${r.status}`);

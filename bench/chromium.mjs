@@ -1,4 +1,5 @@
-// The wasm benchmark in headless Chromium: node bench/chromium.mjs SNAPSHOT.arrow [RUNS] [OUT.json]
+// The wasm benchmark in headless Chromium:
+//   node bench/chromium.mjs SNAPSHOT.arrow [RUNS] [OUT.json|-] [QUERIES.json]
 // Serves the repository on 127.0.0.1 (a free port; the snapshot must lie inside the repository),
 // opens bench/browser.html in /usr/bin/chromium through playwright-core and prints the result.
 import { spawn } from 'node:child_process';
@@ -9,13 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const [snapshotPath, runsArg, outPath] = process.argv.slice(2);
+const [snapshotPath, runsArg, outPath, queriesPath] = process.argv.slice(2);
 if (!snapshotPath) {
-  console.error('usage: node bench/chromium.mjs SNAPSHOT.arrow [RUNS] [OUT.json]');
+  console.error('usage: node bench/chromium.mjs SNAPSHOT.arrow [RUNS] [OUT.json|-] [QUERIES.json]');
   process.exit(2);
 }
-const snapshotRel = path.relative(root, path.resolve(snapshotPath));
-if (snapshotRel.startsWith('..')) throw new Error(`${snapshotPath} is not inside ${root}`);
+const inRepo = (file) => {
+  const rel = path.relative(root, path.resolve(file));
+  if (rel.startsWith('..')) throw new Error(`${file} is not inside ${root}`);
+  return '/' + rel.split(path.sep).join('/');
+};
+const snapshotUrl = inRepo(snapshotPath);
+const queriesUrl = inRepo(queriesPath || path.join(root, 'bench/queries.json'));
 
 // python3 -m http.server on a free port; its first line names the port it took.
 const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', root], {
@@ -45,8 +51,8 @@ try {
   const page = await context.newPage();
   page.on('console', (msg) => console.error(`  chromium: ${msg.text()}`));
   page.on('pageerror', (e) => console.error(`  chromium page error: ${e.message}`));
-  const url = `http://127.0.0.1:${port}/bench/browser.html?snapshot=/${snapshotRel.split(path.sep).join('/')}` +
-    `&runs=${Number(runsArg || 3)}`;
+  const url = `http://127.0.0.1:${port}/bench/browser.html?snapshot=${encodeURIComponent(snapshotUrl)}` +
+    `&queries=${encodeURIComponent(queriesUrl)}&runs=${Number(runsArg || 3)}`;
   await page.goto(url);
   await page.waitForFunction(() => window.hubeconBench || window.hubeconBenchError, null, { timeout: 0, polling: 500 });
   const error = await page.evaluate(() => window.hubeconBenchError);
@@ -54,7 +60,7 @@ try {
   const result = await page.evaluate(() => window.hubeconBench);
   result.runtime = `chromium ${context.browser()?.version() ?? ''} (${result.runtime})`;
   const text = JSON.stringify(result, null, 1);
-  if (outPath) fs.writeFileSync(outPath, text);
+  if (outPath && outPath !== '-') fs.writeFileSync(outPath, text);
   else console.log(text);
 } catch (e) {
   console.error(`chromium benchmark failed: ${e.message}`);

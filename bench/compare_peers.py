@@ -118,7 +118,8 @@ def agreement(ref, got):
         for k in ("models", "authors", "countries"):
             # hubecon leaves unknown countries out of the country level (docs/economies.md).
             want = [r for r in ref["q1"][k] if r[0] != "(missing)"]
-            keys_ok, d = max_diff_top(want, got["q1"][k][:len(want)])
+            have = [g for g in got["q1"][k] if g[0] != "(missing)"]
+            keys_ok, d = max_diff_top(want, have[:len(want)])
             parts.append(f"{k}: {'same' if keys_ok else 'DIFFERENT'} keys, max rel diff {d:.1e}")
         res["q1"] = "; ".join(parts)
     if "q2" in got:

@@ -13,7 +13,7 @@ files, 1 Mi-row batches) and meta.json. Mapping:
   (`none` for roots); a missing category becomes `(missing)`, hubecon's label (hubecon leaves
   unknown countries out of the country level; compare_peers.py drops that key before comparing);
   downloads = the weekly_downloads lists flattened, week shifted to the same origin; weeks outside
-  the peers' 0..264 are dropped (hubecon's peer queries stop at 2025-07-28 to match).
+  the peers' 0..264 are dropped (hubecon's peer queries stop at 2025-06-23 to match).
 Needs pyarrow and numpy (scripts/requirements-dev.txt).
 """
 import datetime as dt
@@ -109,7 +109,7 @@ def main():
     model_id = np.repeat(np.arange(n, dtype=np.int32), counts)
     week = (w_flat.field("week").cast(pa.int64()).to_numpy(zero_copy_only=False) - shift).astype(np.int16)
     dls = w_flat.field("downloads").cast(pa.int64()).to_numpy(zero_copy_only=False)
-    # The peers' queries cover weeks 0..264 (2020-06-01 .. 2025-07-28); hubecon gets `to` = 2025-07-28.
+    # The peers' queries cover weeks 0..264 (2020-06-01 .. 2025-06-23); hubecon gets `to` = 2025-06-23.
     keep = (week >= 0) & (week < PEER_WEEKS)
     dropped = int((~keep).sum())
     downloads = pa.table({

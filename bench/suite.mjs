@@ -6,9 +6,10 @@
 // `queries` is bench/queries.json (examples/bench_suite.rs times the same list natively).
 // Times (milliseconds, median of `runs` after one warm-up unless said otherwise): Engine.load,
 // every view with the dashboard's default options (its first, index-building call is reported as
-// `first_ms`), "all views for one option set", "one option change" (the rolling window 52 -> 26
-// weeks, every view recomputed), the peer queries Q1-Q3 (and Q4's shares) with the options that give
-// the peers' semantics, and wasm memory (`memory.buffer.byteLength`, which never shrinks: the peak).
+// `first_ms`), "all views for one option set" (engine.report, rows as JS objects; and as CSV
+// text), "one option change" (every view recomputed after the option in queries.json changes), the
+// peers' queries Q1-Q4 with the options that give the peers' semantics, and wasm memory
+// (`memory.buffer.byteLength`, which never shrinks: the peak).
 
 const now = () => performance.now();
 export const median = (xs) => {
@@ -71,6 +72,9 @@ export async function runSuite({ pkg, wasmBytes, snapshotBytes, queries, runs = 
   const all = timeRuns(() => { for (const c of working) engine.report(c.view, c.options); }, runs);
   out.all_views_ms = all.median_ms;
   out.all_views_count = working.length;
+  // The same as CSV text: what the views cost without turning every row into a JS object.
+  const allCsv = timeRuns(() => { for (const c of working) engine.reportCsv(c.view, c.options); }, runs);
+  out.all_views_csv_ms = allCsv.median_ms;
   // One option change (the rolling window, which every economies view depends on), every view again.
   const { name: changed, values } = queries.option_change;
   let flip = 0;

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """bench/results/SUMMARY.md from the raw results of scripts/bench.
 
-    python3 bench/summarize.py bench/results N [N ...] > bench/results/SUMMARY.md
+    python3 bench/summarize.py bench/results [N ...] > bench/results/SUMMARY.md
+
+Without N: every N with results in the folder.
 """
 import json
 import os
@@ -40,6 +42,11 @@ def mib(x):
 
 def main():
     results, ns = sys.argv[1], sys.argv[2:]
+    if not ns:
+        import re
+        found = {int(m.group(1)) for f in os.listdir(results)
+                 if (m := re.match(r"(?:hubecon-\w+|snapshot|views|peers)_N(\d+)\.", f))}
+        ns = [str(n) for n in sorted(found)]
     cpu = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
     out = ["# hubecon benchmark results", "",
            f"Machine: {platform.machine()}, {cpu} cores (shared), {platform.system()} {platform.release()}. "
@@ -68,8 +75,10 @@ def main():
                     r = runs[k].get("views", {}).get(v)
                     cells.append("–" if not r else f"{ms(r.get('median_ms'))} (first {ms(r.get('first_ms'))})")
                 out.append(f"| {v} | " + " | ".join(cells) + " |")
-            out.append("| all views, one option set | " + " | ".join(
+            out.append("| all views, one option set (wasm: `report`, rows as JS objects) | " + " | ".join(
                 f"{ms(runs[k].get('all_views_ms'))} ({runs[k].get('all_views_count')} views)" for k, _ in present) + " |")
+            out.append("| all views as CSV text (no JS objects) | " + " | ".join(
+                ms(runs[k].get("all_views_csv_ms")) for k, _ in present) + " |")
             out.append("| one option change, every view again | " + " | ".join(
                 ms(runs[k].get("option_change_ms")) for k, _ in present) + " |")
             out.append("| wasm memory after load / peak | " + " | ".join(
@@ -91,6 +100,23 @@ def main():
         peers = text(os.path.join(results, f"peers_N{n}.md"))
         if peers:
             out += ["", "### Side by side with the peers", "", peers]
+        out.append("")
+    lineage_ns = sorted({int(f[len("lineage-chromium_N"):-5]) for f in os.listdir(results)
+                         if f.startswith("lineage-chromium_N") and f.endswith(".json")})
+    if lineage_ns:
+        out += ["## Lineage views in wasm (bench/queries-lineage.json)", "",
+                "| N | runtime | load | mdi | mdi-summary | race-data | race | all four | MDI window change (all four via `report`, JS objects) | peak memory |",
+                "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for n in lineage_ns:
+            for key, label in (("lineage-node", "wasm, Node"), ("lineage-chromium", "wasm, Chromium")):
+                r = load(os.path.join(results, f"{key}_N{n}.json"))
+                if not r:
+                    continue
+                v = r.get("views", {})
+                out.append(f"| {n:,} | {label} | {ms(r.get('load_ms'))} | " + " | ".join(
+                    ms((v.get(name) or {}).get("median_ms")) for name in ("mdi", "mdi-summary", "race-data", "race"))
+                    + f" | {ms(r.get('all_views_csv_ms'))} (CSV) | {ms(r.get('option_change_ms'))} | "
+                    f"{mib(r.get('memory_peak_bytes'))} |")
         out.append("")
     for extra in sorted(os.listdir(results)):
         if extra.startswith("lineage_N") and extra.endswith(".txt") and extra[9:-4] not in ns:

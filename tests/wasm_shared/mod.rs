@@ -110,24 +110,20 @@ pub fn bad_view_and_options_are_errors() {
     let Some(engine) = load_fixture() else { return };
     let unknown = engine
         .report("no-such-view", JsValue::UNDEFINED)
-        .err()
-        .expect("unknown view");
+        .expect_err("unknown view");
     assert!(message(unknown).contains("unknown view 'no-such-view'"));
     let bad = engine
         .report_csv("info", js_options(r#"{"top":"many"}"#), None)
-        .err()
-        .expect("bad top");
+        .expect_err("bad top");
     let text = message(bad);
     assert!(text.contains("option top"), "message: {text}");
     let unknown_option = engine
         .report_csv("info", js_options(r#"{"colour":"red"}"#), None)
-        .err()
-        .expect("unknown option");
+        .expect_err("unknown option");
     assert!(message(unknown_option).contains("unknown option"));
     let not_object = engine
         .report_csv("info", JsValue::from(5), None)
-        .err()
-        .expect("5 is no options object");
+        .expect_err("5 is no options object");
     assert!(message(not_object).contains("options must be an object"));
     // Arrays are joined with ',' as on the CLI: valid relations pass, an unknown one is named.
     assert!(engine
@@ -143,19 +139,16 @@ pub fn bad_view_and_options_are_errors() {
             js_options(r#"{"relations":["finetune","sideways"]}"#),
             None,
         )
-        .err()
-        .expect("unknown relation");
+        .expect_err("unknown relation");
     let text = message(bad_relation);
     assert!(text.contains("sideways"), "message: {text}");
     let array = engine
         .report_csv("info", js_options("[1]"), None)
-        .err()
-        .expect("an array is no options object");
+        .expect_err("an array is no options object");
     assert!(message(array).contains("options must be an object"));
     let no_table = engine
         .report_csv("info", JsValue::NULL, Some("no-such-table".into()))
-        .err()
-        .expect("unknown table");
+        .expect_err("unknown table");
     assert!(message(no_table).contains("no table 'no-such-table'"));
 }
 
