@@ -28,11 +28,17 @@ test('embed.html in an iframe renders and tells the parent its height', opts, as
   const frame = page.frameLocator('#frame');
   await frame.locator('body[data-state="ready"], body[data-state="error"]').waitFor({ timeout: 30000 });
   await page.waitForFunction(() => document.body.dataset.heights);
-  const heights = (await page.evaluate(() => document.body.dataset.heights)).split(',').map(Number);
-  const last = heights[heights.length - 1];
+  // The frame may grow again after its first drawing (late legends): wait until what it posted
+  // last matches its content height, then check the host applied it.
+  let last = 0;
+  let inner = -1;
+  for (let tries = 0; tries < 50 && inner !== last; tries++) {
+    if (tries) await page.waitForTimeout(200);
+    const heights = (await page.evaluate(() => document.body.dataset.heights)).split(',').map(Number);
+    last = heights[heights.length - 1];
+    inner = await frame.locator('html').evaluate((n) => Math.ceil(n.getBoundingClientRect().height));
+  }
   assert.ok(last > 100, `posted height ${last}`);
-  // The frame's content height equals what it posted, and the host applied it.
-  const inner = await frame.locator('html').evaluate((n) => Math.ceil(n.getBoundingClientRect().height));
   assert.equal(inner, last);
   assert.equal(await page.locator('#frame').getAttribute('height'), String(last));
   const text = await frame.locator('#embed-view').textContent();
