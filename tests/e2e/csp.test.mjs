@@ -4,35 +4,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  ensureFixtures,
-  launchBrowser,
-  missingPrerequisite,
-  screenshot,
-  skipUnless,
-  startServer,
-  watch,
-  widgetsSettled,
-  WWW,
-} from './helpers.mjs';
+import { test } from 'node:test';
+import { browserSuite, screenshot, watch, widgetsSettled, WWW } from './helpers.mjs';
 
-const skip = missingPrerequisite();
-if (skip) console.log(`# skipped: ${skip}`);
-const opts = skipUnless(skip);
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ensureFixtures();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { opts, env } = browserSuite();
 
 function policyOf(html) {
   const m = html.match(/<meta\s+http-equiv="Content-Security-Policy"\s+content="([^"]+)"/i);
@@ -83,9 +58,9 @@ test('shipped scripts use no eval, new Function or string timers', () => {
 });
 
 test('every view renders in widgets under script-src/style-src self without a violation', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'e2e/two-widgets.html');
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'e2e/two-widgets.html');
   await widgetsSettled(page);
   // Add one widget per view (DOM only: no script is injected into the page).
   await page.evaluate(() => {
@@ -112,9 +87,9 @@ test('every view renders in widgets under script-src/style-src self without a vi
 });
 
 test('the dashboard and the iframe page raise no violation', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'index.html?snapshot=fixtures/small.arrow');
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'index.html?snapshot=fixtures/small.arrow');
   await page.waitForFunction(
     () => {
       const panels = [...document.querySelectorAll('.hv-panel')];
@@ -124,7 +99,7 @@ test('the dashboard and the iframe page raise no violation', opts, async () => {
     { timeout: 90000 },
   );
   await page.waitForTimeout(1000);
-  await page.goto(server.url + 'embed.html?view=concentration&level=developer&snapshot=/fixtures/small.arrow');
+  await page.goto(env.server.url + 'embed.html?view=concentration&level=developer&snapshot=/fixtures/small.arrow');
   await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
   await screenshot(page, 'csp-embed');
   watcher.assertClean('on the dashboard and embed.html');

@@ -1,30 +1,15 @@
 // The iframe fallback (embed.html): renders a view from its query string and posts its height to the
 // parent, which resizes the frame; a bad snapshot shows its error inside the frame.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ensureFixtures, launchBrowser, missingPrerequisite, screenshot, skipUnless, startServer, watch } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserSuite, screenshot, watch } from './helpers.mjs';
 
-const skip = missingPrerequisite();
-if (skip) console.log(`# skipped: ${skip}`);
-const opts = skipUnless(skip);
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ensureFixtures();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { opts, env } = browserSuite();
 
 test('embed.html in an iframe renders and tells the parent its height', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'e2e/embed-host.html');
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'e2e/embed-host.html');
   const frame = page.frameLocator('#frame');
   await frame.locator('body[data-state="ready"], body[data-state="error"]').waitFor({ timeout: 30000 });
   await page.waitForFunction(() => document.body.dataset.heights);
@@ -49,14 +34,14 @@ test('embed.html in an iframe renders and tells the parent its height', opts, as
 });
 
 test('embed.html shows the view info with the default options and a clear error for a bad snapshot', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'embed.html?view=info&snapshot=/fixtures/small.arrow&theme=dark');
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'embed.html?view=info&snapshot=/fixtures/small.arrow&theme=dark');
   await page.waitForSelector('body[data-state="ready"]');
   assert.match(await page.locator('#embed-view').textContent(), /2,000|2000/);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
   await screenshot(page, 'embed-info-dark');
-  await page.goto(server.url + 'embed.html?view=info&snapshot=/fixtures/corrupt.arrow');
+  await page.goto(env.server.url + 'embed.html?view=info&snapshot=/fixtures/corrupt.arrow');
   await page.waitForSelector('body[data-state="error"]');
   assert.match(await page.locator('[role="alert"]').first().textContent(), /snapshot corrupt\.arrow: /);
   await screenshot(page, 'embed-corrupt');

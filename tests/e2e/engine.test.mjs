@@ -5,30 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { ensureFixtures, FIXTURE_DIR, launchBrowser, missingPrerequisite, skipUnless, startServer, watch } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserSuite, FIXTURE_DIR, watch } from './helpers.mjs';
 
-const skip = missingPrerequisite();
-if (skip) console.log(`# skipped: ${skip}`);
-const opts = skipUnless(skip);
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ensureFixtures();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { opts, env } = browserSuite();
 
 test('progress goes fetch 0 → total, then decode; concurrent callers share one fetch', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'e2e/blank.html');
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'e2e/blank.html');
   const result = await page.evaluate(async () => {
     const engine = await import('/engine.js');
     const events = [];
@@ -66,7 +51,7 @@ test('progress goes fetch 0 → total, then decode; concurrent callers share one
 });
 
 test('errors name what failed and a failed load can be retried', opts, async () => {
-  const watcher = await watch(browser.context, {
+  const watcher = await watch(env.browser.context, {
     allow: [/Failed to load resource.*(404|ERR_CONNECTION_REFUSED)/],
   });
   // A port nobody listens on: taken from the OS, then closed.
@@ -76,8 +61,8 @@ test('errors name what failed and a failed load can be retried', opts, async () 
       probe.close(() => resolve(port));
     });
   });
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'e2e/blank.html');
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'e2e/blank.html');
   const messages = await page.evaluate(async (closedPort) => {
     const engine = await import('/engine.js');
     const message = (p) => p.then(() => 'resolved', (e) => e.message);
@@ -115,9 +100,9 @@ test('errors name what failed and a failed load can be retried', opts, async () 
 });
 
 test('listSnapshots reads the list defensively and marks one default', opts, async () => {
-  const watcher = await watch(browser.context, { allow: [/Failed to load resource.*404/] });
-  const page = await browser.context.newPage();
-  await page.goto(server.url + 'e2e/blank.html');
+  const watcher = await watch(env.browser.context, { allow: [/Failed to load resource.*404/] });
+  const page = await env.browser.context.newPage();
+  await page.goto(env.server.url + 'e2e/blank.html');
   const lists = await page.evaluate(async () => {
     const engine = await import('/engine.js');
     return {

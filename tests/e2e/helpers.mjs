@@ -6,6 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -244,4 +245,28 @@ export async function widgetsSettled(page, timeout = 30000) {
     null,
     { timeout },
   );
+}
+
+/**
+ * The set-up every browser test file shares: when a prerequisite is missing every test skips with
+ * the reason; otherwise, before the tests, the fixtures are built, www/ is served and Chromium
+ * started (then `onReady(browser)` runs), and after them both are closed. `env.server` and
+ * `env.browser` are set once `before` has run.
+ */
+export function browserSuite({ onReady } = {}) {
+  const skip = missingPrerequisite();
+  if (skip) console.log(`# skipped: ${skip}`);
+  const env = { server: null, browser: null };
+  before(async () => {
+    if (skip) return;
+    ensureFixtures();
+    env.server = await startServer();
+    env.browser = await launchBrowser();
+    await onReady?.(env.browser);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return { opts: skipUnless(skip), env };
 }

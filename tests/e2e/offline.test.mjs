@@ -1,25 +1,10 @@
 // The service worker: after one visit of the dashboard, a second visit works with the server
 // stopped (page, scripts, vendor files, wasm and the opened snapshot all come from its caches).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ensureFixtures, launchBrowser, missingPrerequisite, screenshot, skipUnless, startServer, watch } from './helpers.mjs';
+import { test } from 'node:test';
+import { browserSuite, launchBrowser, screenshot, startServer, watch } from './helpers.mjs';
 
-const skip = missingPrerequisite();
-if (skip) console.log(`# skipped: ${skip}`);
-const opts = skipUnless(skip);
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ensureFixtures();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { opts, env } = browserSuite();
 
 const PAGE = 'index.html?snapshot=fixtures/small.arrow';
 
@@ -42,10 +27,10 @@ async function panelsDrawn(page) {
 }
 
 test('the dashboard works offline after a first visit (server stopped)', opts, async () => {
-  const { context } = browser;
+  const { context } = env.browser;
   const first = await context.newPage();
   const firstWatch = await watch(context);
-  await first.goto(server.url + PAGE);
+  await first.goto(env.server.url + PAGE);
   const onlinePanels = await panelsDrawn(first);
   // The worker took control and holds the shell, the wasm and the snapshot.
   await first.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 20000 });
@@ -73,11 +58,11 @@ test('the dashboard works offline after a first visit (server stopped)', opts, a
   firstWatch.assertClean('on the first (online) visit');
   await first.close();
 
-  await server.stop();
-  assert.throws(() => process.kill(server.pid, 0), 'the server is stopped');
+  await env.server.stop();
+  assert.throws(() => process.kill(env.server.pid, 0), 'the server is stopped');
   const offlineWatch = await watch(context);
   const second = await context.newPage();
-  const response = await second.goto(server.url + PAGE);
+  const response = await second.goto(env.server.url + PAGE);
   assert.ok(response.ok(), 'the page came from the service worker');
   const offlinePanels = await panelsDrawn(second);
   const offlineText = await second.locator('#views').textContent();

@@ -3,44 +3,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import {
-  engineMarks,
-  ensureFixtures,
-  launchBrowser,
-  missingPrerequisite,
-  screenshot,
-  skipUnless,
-  startServer,
-  watch,
-  widgetsSettled,
-  WWW,
-} from './helpers.mjs';
+import { test } from 'node:test';
+import { browserSuite, engineMarks, screenshot, watch, widgetsSettled, WWW } from './helpers.mjs';
 
-const skip = missingPrerequisite();
-if (skip) console.log(`# skipped: ${skip}`);
-const opts = skipUnless(skip);
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ensureFixtures();
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const { opts, env } = browserSuite();
 
 test('two widgets share one wasm instance and one snapshot fetch', opts, async () => {
-  const { context } = browser;
+  const { context } = env.browser;
   const watcher = await watch(context);
   const page = await context.newPage();
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
-  await page.goto(server.url + 'e2e/two-widgets.html');
+  await page.goto(env.server.url + 'e2e/two-widgets.html');
   await widgetsSettled(page);
 
   const snapshotRequests = requests.filter((u) => u.endsWith('/fixtures/small.arrow'));
@@ -88,10 +62,10 @@ test('two widgets share one wasm instance and one snapshot fetch', opts, async (
 });
 
 test('changing an attribute re-renders from the shared engine', opts, async () => {
-  const { context } = browser;
+  const { context } = env.browser;
   const watcher = await watch(context);
   const page = await context.newPage();
-  await page.goto(server.url + 'e2e/two-widgets.html');
+  await page.goto(env.server.url + 'e2e/two-widgets.html');
   await widgetsSettled(page);
   const before = (await engineMarks(page)).decodes;
   await page.evaluate(() => {
@@ -106,10 +80,10 @@ test('changing an attribute re-renders from the shared engine', opts, async () =
 });
 
 test('a widget with a missing or corrupt snapshot shows the error and others keep working', opts, async () => {
-  const { context } = browser;
+  const { context } = env.browser;
   const watcher = await watch(context, { allow: [/Failed to load resource.*404/] });
   const page = await context.newPage();
-  await page.goto(server.url + 'e2e/two-widgets.html');
+  await page.goto(env.server.url + 'e2e/two-widgets.html');
   await widgetsSettled(page);
   const messages = await page.evaluate(async () => {
     const make = (snapshot) => {
@@ -144,10 +118,10 @@ test('a widget with a missing or corrupt snapshot shows the error and others kee
 });
 
 test('the demo page renders its two widgets under its CSP', opts, async () => {
-  const { context } = browser;
+  const { context } = env.browser;
   const watcher = await watch(context, { allow: [/Failed to load resource.*404/] });
   const page = await context.newPage();
-  const response = await page.goto(server.url + 'widgets-demo.html');
+  const response = await page.goto(env.server.url + 'widgets-demo.html');
   assert.equal(response.status(), 200);
   await widgetsSettled(page, 60000);
   assert.equal(await page.locator('hubecon-view').count(), 2);
@@ -165,10 +139,10 @@ test('the demo page renders its two widgets under its CSP', opts, async () => {
 test('a tiny race sample (one derivative per base) draws without console errors', opts, async () => {
   // With min-siblings=1 the XSS fixture gives a sample where every release order is 1: a regression
   // line of recognition on release order is then undefined and must be left out, not drawn as NaN.
-  const { context } = browser;
+  const { context } = env.browser;
   const watcher = await watch(context);
   const page = await context.newPage();
-  await page.goto(server.url + 'e2e/blank.html');
+  await page.goto(env.server.url + 'e2e/blank.html');
   await page.evaluate(() => {
     const s = document.createElement('script');
     s.type = 'module';
@@ -194,11 +168,11 @@ test('without a snapshot attribute a widget on another folder\'s page uses the s
   }
   const list = JSON.parse(fs.readFileSync(listFile, 'utf8')).snapshots;
   const chosen = list.find((s) => s.default) || list[0];
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
   const requests = [];
   page.on('request', (r) => requests.push(new URL(r.url()).pathname));
-  await page.goto(server.url + 'e2e/blank.html');
+  await page.goto(env.server.url + 'e2e/blank.html');
   await page.evaluate(() => {
     const s = document.createElement('script');
     s.type = 'module';

@@ -2,35 +2,13 @@
 // `<script>…`, `<svg onload=…>`) is shown as text everywhere: no element is created from it and no
 // script runs, in the widgets, the iframe page and the dashboard.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import {
-  ensureFixtures,
-  launchBrowser,
-  missingPrerequisite,
-  screenshot,
-  skipUnless,
-  startServer,
-  watch,
-  widgetsSettled,
-} from './helpers.mjs';
+import { test } from 'node:test';
+import { browserSuite, screenshot, watch, widgetsSettled } from './helpers.mjs';
 
-const skip = missingPrerequisite();
-if (skip) console.log(`# skipped: ${skip}`);
-const opts = skipUnless(skip);
-let server;
-let browser;
-
-before(async () => {
-  if (skip) return;
-  ensureFixtures();
-  server = await startServer();
-  browser = await launchBrowser();
+const { opts, env } = browserSuite({
   // Any alert() is a script that ran.
-  browser.context.on('page', (page) => page.on('dialog', (d) => d.dismiss().catch(() => {})));
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+  onReady: (browser) =>
+    browser.context.on('page', (page) => page.on('dialog', (d) => d.dismiss().catch(() => {}))),
 });
 
 /** Elements the payloads would create if inserted as HTML, across documents and shadow roots. */
@@ -70,10 +48,10 @@ function watchDialogs(page) {
 test('widgets show the markup as text and run nothing', opts, async () => {
   // The race-data chart of this 4-model sample has a degenerate regression line; that console error
   // has its own test (widgets.test.mjs, "a tiny race sample"): here only injection is checked.
-  const watcher = await watch(browser.context, { allow: [/<path> attribute d: Expected number, "M[\d.]+,NaN/] });
-  const page = await browser.context.newPage();
+  const watcher = await watch(env.browser.context, { allow: [/<path> attribute d: Expected number, "M[\d.]+,NaN/] });
+  const page = await env.browser.context.newPage();
   const dialogs = watchDialogs(page);
-  await page.goto(server.url + 'e2e/xss-widgets.html');
+  await page.goto(env.server.url + 'e2e/xss-widgets.html');
   await widgetsSettled(page);
   // Open every table alternative so that its cells are rendered too.
   await page.evaluate(() => {
@@ -89,11 +67,11 @@ test('widgets show the markup as text and run nothing', opts, async () => {
 });
 
 test('embed.html shows the markup as text and runs nothing', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
   const dialogs = watchDialogs(page);
   for (const view of ['info', 'leaderboard&level=model&no-window', 'leaderboard&level=country&no-window', 'mdi&unbounded&score-roots']) {
-    await page.goto(`${server.url}embed.html?view=${view}&snapshot=/fixtures/xss.arrow`);
+    await page.goto(`${env.server.url}embed.html?view=${view}&snapshot=/fixtures/xss.arrow`);
     await page.waitForSelector('body[data-state="ready"], body[data-state="error"]');
     await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)));
     assert.deepEqual(await injectedElements(page), [], view);
@@ -104,10 +82,10 @@ test('embed.html shows the markup as text and runs nothing', opts, async () => {
 });
 
 test('the dashboard with the XSS snapshot opened through the picker runs nothing', opts, async () => {
-  const watcher = await watch(browser.context);
-  const page = await browser.context.newPage();
+  const watcher = await watch(env.browser.context);
+  const page = await env.browser.context.newPage();
   const dialogs = watchDialogs(page);
-  await page.goto(server.url + 'index.html');
+  await page.goto(env.server.url + 'index.html');
   const input = page.locator('input[type="file"]').first();
   await input.waitFor({ state: 'attached' });
   const { FIXTURE_DIR } = await import('./helpers.mjs');
