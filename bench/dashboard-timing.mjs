@@ -71,7 +71,11 @@ async function optionChange(page, value) {
   });
   return page.evaluate(() => {
     const all = performance.getEntriesByName('hubecon:views-updated');
-    return all[all.length - 1].detail;
+    // Which boxes were redrawn, with their engine and whole-box times.
+    const boxes = [...document.querySelectorAll('section.panel[data-ms]')]
+      .filter((n) => n.getBoundingClientRect().top < window.innerHeight + 400)
+      .map((n) => `${n.id.replace(/^panel-/, '')} ${n.dataset.computeMs}/${n.dataset.ms}`);
+    return { ...all[all.length - 1].detail, boxes };
   });
 }
 
@@ -126,6 +130,7 @@ async function measure(server, target) {
     snapshotFetchColdMs: Math.round(median(cold.map((c) => c.snapshotFetchMs))),
     optionChangeMs: Math.round(median(changes.map((c) => c.ms))),
     optionChangeViews: median(changes.map((c) => c.views)),
+    optionChangeBoxes: changes.at(-1)?.boxes,
     runs: RUNS,
     perViewMs: views,
   };

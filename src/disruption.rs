@@ -16,8 +16,16 @@
 //! - Transitive mode: "derives from" means "has as an ancestor" (through relations in the set).
 //!   C_P then counts descendants of P(F) reached by a chain that does *not* pass through F:
 //!   otherwise every descendant of F would also descend from F's bases and n_i would always be 0.
-//!   This mode walks descendants per focal model, so its cost is the total number of descendants
-//!   visited, not linear; it stops with an error past [`TRANSITIVE_BUDGET`] visits.
+//!   Focal models with one base (nearly all) are done base by base: each base's descendants are
+//!   walked once for all its derivatives, then each derivative's own descendants (see
+//!   `Walk::single_base_pass`). Focal models with two or more bases, and roots, walk their
+//!   descendants and their bases' descendants each. The cost is therefore the number of
+//!   (ancestor, descendant) pairs, Σ over bases and focal models of their descendants (about
+//!   models × mean depth on Hub-like lineage; quadratic only for long chains), plus the merges'
+//!   bases' descendants, plus a sort of F's descendants when merges lie below F. It stops with an
+//!   error past [`TRANSITIVE_BUDGET`] edge visits. (The previous per-focal-model walk of the base's
+//!   descendants cost Σ_F |descendants of F's base|: quadratic in the size of a popular base's
+//!   family.)
 //!
 //! The direct mode is linear in models plus edges: per model a few binary searches on the sorted
 //! children lists, and a scan of merge children only (models with two or more bases), which are
@@ -105,7 +113,9 @@ pub fn compute_with_budget(
     let mut out = Mdi::default();
     let mut bases: Vec<u32> = Vec::new();
     let mut walk = if params.transitive {
-        Some(Walk::new(n, budget))
+        let mut w = Walk::new(index, params.relations, budget);
+        w.single_base_pass(index, &kids, params, created)?;
+        Some(w)
     } else {
         None
     };
@@ -125,12 +135,13 @@ pub fn compute_with_budget(
         if bases.is_empty() && !params.score_roots {
             continue;
         }
-        let until = params
-            .window_days
-            .map(|w| (t_f as i64 + w as i64).min(i32::MAX as i64) as i32);
+        let until = window_end(t_f, params.window_days);
         let (n_i, n_j, n_k) = match walk.as_mut() {
             None => direct_counts(index, &kids, params.relations, f, &bases, t_f, until),
-            Some(w) => w.counts(&kids, f as u32, &bases, created, t_f, until)?,
+            Some(w) => match w.precomputed(f) {
+                Some(counts) => counts,
+                None => w.counts(&kids, f as u32, &bases, created, t_f, until)?,
+            },
         };
         out.model.push(f as u32);
         out.n_i.push(n_i);
@@ -139,6 +150,11 @@ pub fn compute_with_budget(
         out.mdi.push(index_of(n_i, n_j, n_k));
     }
     Ok(out)
+}
+
+/// Last day of the window of a model created on `t_f` (`None`: unbounded).
+fn window_end(t_f: i32, window_days: Option<u32>) -> Option<i32> {
+    window_days.map(|w| (t_f as i64 + w as i64).min(i32::MAX as i64) as i32)
 }
 
 /// Whether `c` lists, under `relations`, a base in `bases[..limit]`.
@@ -194,24 +210,185 @@ fn direct_counts(
     (n_i as u32, n_j as u32, n_k as u32)
 }
 
-/// Scratch space of the transitive mode: visit stamps and a queue, allocated once per run.
+fn over_budget(budget: u64) -> Error {
+    Error::Compute(format!(
+        "transitive MDI would visit more than {budget} lineage edges on this snapshot; \
+         turn transitive off, or narrow the relations"
+    ))
+}
+
+/// Scratch space of the transitive mode: visit stamps and a queue, allocated once per run, and the
+/// counts of the focal models with exactly one base, computed base by base beforehand.
 struct Walk {
+    relations: RelationSet,
     from_focal: Vec<u32>,
     from_bases: Vec<u32>,
+    /// Stamp F on the descendants of F reached from F's base by a chain avoiding F.
+    reached: Vec<u32>,
+    /// Position of each model in the index's topological order.
+    topo_rank: Vec<u32>,
     queue: Vec<u32>,
+    /// Days of the current base's descendants, sorted.
+    base_days: Vec<i32>,
+    /// The current focal model's descendants, in topological order when it has merges below it.
+    focal_members: Vec<u32>,
+    /// (n_i, n_j, n_k) of focal models with one base, from [`Walk::single_base_pass`].
+    single: Vec<Option<(u32, u32, u32)>>,
     visits: u64,
     budget: u64,
 }
 
 impl Walk {
-    fn new(n: usize, budget: u64) -> Self {
+    fn new(index: &LineageIndex, relations: RelationSet, budget: u64) -> Self {
+        let n = index.models;
+        let mut topo_rank = vec![0u32; n];
+        for (k, &v) in index.topo_order.iter().enumerate() {
+            if let Some(r) = topo_rank.get_mut(v as usize) {
+                *r = k as u32;
+            }
+        }
         Walk {
+            relations,
             from_focal: vec![u32::MAX; n],
             from_bases: vec![u32::MAX; n],
+            reached: vec![u32::MAX; n],
+            topo_rank,
             queue: Vec::new(),
+            base_days: Vec::new(),
+            focal_members: Vec::new(),
+            single: vec![None; n],
             visits: 0,
             budget,
         }
+    }
+
+    fn precomputed(&self, f: usize) -> Option<(u32, u32, u32)> {
+        self.single.get(f).copied().flatten()
+    }
+
+    /// Counts of every dated focal model F with exactly one base p (under the relations), base by
+    /// base: p's descendants are walked once for all its derivatives. With D(x) the descendants of
+    /// x and W F's window: C_F = D(F) ∩ W; a model outside D(F) ∪ {F} descends from p avoiding F
+    /// exactly when it descends from p, so |C_P \ C_F| = |D(p) ∩ W| − |D(F) ∩ W|; and a model u of
+    /// D(F) descends from p avoiding F when one of its bases is p, a descendant of p outside
+    /// D(F) ∪ {F}, or such a model of D(F) (decided in topological order, only when D(F) holds a
+    /// model with two or more bases; otherwise n_j = 0).
+    fn single_base_pass(
+        &mut self,
+        index: &LineageIndex,
+        kids: &ChildLists,
+        params: &MdiParams,
+        created: &[i32],
+    ) -> Result<()> {
+        let relations = self.relations;
+        let day = |c: u32| created.get(c as usize).copied().unwrap_or(NO_DATE);
+        let sole_base = |f: u32| {
+            let (ps, rels) = index.parents(f as usize);
+            let mut kept = ps.iter().zip(rels).filter(|(_, r)| relations.contains(**r));
+            match (kept.next(), kept.next()) {
+                (Some((&p, _)), None) => Some(p),
+                _ => None,
+            }
+        };
+        for p in 0..index.models as u32 {
+            let focal_count = kids
+                .children(p as usize)
+                .0
+                .iter()
+                .filter(|&&f| day(f) != NO_DATE && sole_base(f) == Some(p))
+                .count();
+            if focal_count == 0 {
+                continue;
+            }
+            // D(p), marked with stamp p, and its days sorted.
+            self.descend(kids, true, &[p], u32::MAX, p)?;
+            self.base_days.clear();
+            let queue = std::mem::take(&mut self.queue);
+            self.base_days
+                .extend(queue.iter().skip(1).map(|&c| day(c)).filter(|&d| d != NO_DATE));
+            self.queue = queue;
+            self.base_days.sort_unstable();
+            for &f in kids.children(p as usize).0 {
+                let t_f = day(f);
+                if t_f == NO_DATE || sole_base(f) != Some(p) {
+                    continue;
+                }
+                let until = window_end(t_f, params.window_days);
+                let in_window = |c: u32| {
+                    let d = day(c);
+                    d != NO_DATE && d > t_f && until.is_none_or(|u| d <= u)
+                };
+                self.descend(kids, false, &[f], u32::MAX, f)?;
+                let mut c_f = 0u32;
+                let mut merges_below = false;
+                for &c in self.queue.iter().skip(1) {
+                    c_f += in_window(c) as u32;
+                    merges_below |= self.kept_bases(index, c) >= 2;
+                }
+                let n_j = if merges_below {
+                    self.reached_from_base(index, f, p, &in_window)
+                } else {
+                    0
+                };
+                let c_p = count_in_window(&self.base_days, t_f, until) as u32;
+                let n_k = c_p.saturating_sub(c_f);
+                if let Some(slot) = self.single.get_mut(f as usize) {
+                    *slot = Some((c_f.saturating_sub(n_j), n_j, n_k));
+                }
+            }
+        }
+        // The stamps here are base ids, those of `counts` focal ids: start the latter afresh.
+        self.from_bases.fill(u32::MAX);
+        Ok(())
+    }
+
+    /// Number of bases of `c` under the relations (0, 1 or 2 meaning "two or more").
+    fn kept_bases(&self, index: &LineageIndex, c: u32) -> usize {
+        let (_, rels) = index.parents(c as usize);
+        rels.iter()
+            .filter(|r| self.relations.contains(**r))
+            .take(2)
+            .count()
+    }
+
+    /// Among F's descendants (in `queue` after F's walk, `from_focal` stamped F; p's descendants
+    /// stamped p in `from_bases`), how many in the window descend from p by a chain avoiding F.
+    fn reached_from_base(
+        &mut self,
+        index: &LineageIndex,
+        f: u32,
+        p: u32,
+        in_window: &impl Fn(u32) -> bool,
+    ) -> u32 {
+        self.focal_members.clear();
+        self.focal_members.extend(self.queue.iter().skip(1));
+        let rank = &self.topo_rank;
+        self.focal_members
+            .sort_unstable_by_key(|&c| rank.get(c as usize).copied().unwrap_or(0));
+        let mut n_j = 0u32;
+        for &u in &self.focal_members {
+            let (ps, rels) = index.parents(u as usize);
+            let reached = ps.iter().zip(rels).any(|(&q, r)| {
+                if !self.relations.contains(*r) || q == f {
+                    return false;
+                }
+                if q == p {
+                    return true;
+                }
+                if self.from_focal.get(q as usize) == Some(&f) {
+                    self.reached.get(q as usize) == Some(&f)
+                } else {
+                    self.from_bases.get(q as usize) == Some(&p)
+                }
+            });
+            if reached {
+                if let Some(m) = self.reached.get_mut(u as usize) {
+                    *m = f;
+                }
+                n_j += in_window(u) as u32;
+            }
+        }
+        n_j
     }
 
     /// Marks with `stamp` every descendant of `starts` (in `from_bases` or `from_focal`), never
@@ -244,11 +421,7 @@ impl Walk {
                 }
             }
             if self.visits > self.budget {
-                return Err(Error::Compute(format!(
-                    "transitive MDI would visit more than {} lineage edges on this snapshot; \
-                     turn transitive off, or narrow the relations",
-                    self.budget
-                )));
+                return Err(over_budget(self.budget));
             }
         }
         Ok(())
@@ -448,6 +621,43 @@ mod tests {
         let t = compute(&ix, &s.created, &p).unwrap();
         assert_eq!(row(&d, 2), (0, 0, 1, 0.0));
         assert_eq!(row(&t, 2), (0, 0, 2, 0.0));
+    }
+
+    #[test]
+    fn transitive_mode_with_merges_below_the_focal_model() {
+        // p = 0; F = 1 and s1 = 2 fine-tune p; a = 3 fine-tunes F; m = 4 merges a and s1;
+        // z = 5 is an unrelated root; x = 6 merges F and z; y = 7 fine-tunes m.
+        let s = snap(
+            &[0, 10, 20, 30, 40, 0, 50, 60],
+            &[
+                &[],
+                &[(0, Finetune)],
+                &[(0, Finetune)],
+                &[(1, Finetune)],
+                &[(3, Merge), (2, Merge)],
+                &[],
+                &[(1, Merge), (5, Merge)],
+                &[(4, Finetune)],
+            ],
+        );
+        let ix = LineageIndex::build(&s);
+        let p = MdiParams {
+            transitive: true,
+            window_days: None,
+            ..Default::default()
+        };
+        let m = compute(&ix, &s.created, &p).unwrap();
+        // F: C_F = {a, m, x, y}; from p avoiding F: s1, m (via s1), y (via m); x's other base z
+        // does not descend from p. n_i = |{a, x}|, n_j = |{m, y}|, n_k = |{s1}| → 0.
+        assert_eq!(row(&m, 1), (2, 2, 1, 0.0));
+        // s1 (day 20): C_F = {m, y}; from p avoiding s1 after day 20: a, m (via a), x, y.
+        // n_i = 0, n_j = 2, n_k = |{a, x}| = 2 → −2/4.
+        assert_eq!(row(&m, 2), (0, 2, 2, -0.5));
+        // a (day 30), base F: C_F = {m, y}; from F avoiding a: x only (s1 is not F's
+        // descendant, so m is not reached) → (2, 0, 1) → 2/3.
+        let (i, j, k, x) = row(&m, 3);
+        assert_eq!((i, j, k), (2, 0, 1));
+        assert!((x - 2.0 / 3.0).abs() < 1e-15);
     }
 
     #[test]

@@ -38,6 +38,12 @@ impl Engine {
         &self.economies
     }
 
+    /// Forgets the results cached for particular option values (see
+    /// [`crate::aggregate::EconomiesCache::clear_option_caches`]); the indexes stay.
+    pub fn clear_option_caches(&self) {
+        self.economies.clear_option_caches();
+    }
+
     /// Computes one view (see [`views::VIEWS`]).
     pub fn report(&self, view: &str, options: &Options) -> Result<Report> {
         views::run(self, view, options)

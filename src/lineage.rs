@@ -10,11 +10,12 @@
 //! - `topo_order` lists every model after all of its parents; `depth` is the length of the longest
 //!   chain of base models up to a root (0 for a root).
 //! - Families are the weakly connected components of the lineage graph.
-//! - Descendant counts follow a spanning forest: every model hangs under its *primary* parent (the
-//!   first base it lists), so `descendants[i]` is exact where lineage is a tree and counts each
-//!   model of a merge under one line only (a lower bound of the distinct descendants). Exact
-//!   distinct counts on a DAG need a set per model; this is linear and partitions the models:
-//!   over the roots, `1 + descendants` sums to the number of models.
+//! - `descendants[i]` counts the distinct models that have `i` as an ancestor through any of their
+//!   bases: a merge counts once under each of its ancestors, and once only where two lines meet
+//!   again (a diamond). Cost: linear, plus the distinct ancestors of every merge (a few each on the
+//!   Hub); past [`DESCENDANT_BUDGET`] such visits (long chains of merges) the index keeps the
+//!   primary-parent forest's count instead (each model under the first base it lists only, a lower
+//!   bound) and says so in `descendants_exact`.
 //!
 //! Snapshots arrive validated (no self-loops, no cycles, indexes in range), but the index does not
 //! rely on it: self-loops, out-of-range bases, repeated bases, malformed offsets and cycles are
@@ -138,8 +139,11 @@ pub struct LineageIndex {
     pub family: Vec<u32>,
     /// Number of models in each family (indexed by family number).
     pub family_size: Vec<u32>,
-    /// Descendants along the primary-parent forest (see the module documentation).
+    /// Distinct descendants of each model through every base (see the module documentation).
     pub descendants: Vec<u32>,
+    /// False when the merges' ancestor sets exceeded [`DESCENDANT_BUDGET`] and `descendants` holds
+    /// the primary-parent forest's lower bound instead.
+    pub descendants_exact: bool,
     pub repairs: LineageRepairs,
 }
 
@@ -278,17 +282,16 @@ impl LineageIndex {
             family_size[f as usize] += 1;
         }
 
-        // 6. Descendants along the primary-parent forest, children before parents.
-        let mut descendants = vec![0u32; n];
-        for &v in topo_order.iter().rev() {
-            let v = v as usize;
-            if let Some(&p) = csr_range(&parent_offsets, v).next().and_then(|e| parents.get(e)) {
-                let add = descendants[v].saturating_add(1);
-                if let Some(d) = descendants.get_mut(p as usize) {
-                    *d = d.saturating_add(add);
-                }
-            }
-        }
+        // 6. Distinct descendants (see `distinct_descendants`), or the primary-parent forest's count
+        //    when the merges' ancestor sets are too large to walk.
+        let (descendants, descendants_exact) =
+            match distinct_descendants(n, &parent_offsets, &parents, &topo_order, DESCENDANT_BUDGET) {
+                Some(d) => (d, true),
+                None => (
+                    primary_forest_descendants(n, &parent_offsets, &parents, &topo_order),
+                    false,
+                ),
+            };
 
         LineageIndex {
             models: n,
@@ -305,6 +308,7 @@ impl LineageIndex {
             family,
             family_size,
             descendants,
+            descendants_exact,
             repairs,
         }
     }
@@ -381,6 +385,99 @@ impl LineageIndex {
         }
         out
     }
+}
+
+/// Most ancestor visits [`distinct_descendants`] makes (summed over the merges) before the index
+/// falls back to the primary-parent forest's count. Hub-like lineage needs a few per merge.
+pub const DESCENDANT_BUDGET: u64 = 200_000_000;
+
+/// Distinct descendants of every model through all of its children, without recursion.
+///
+/// Cut every multi-parent model (a merge) from its bases: what is left is a forest of "segments",
+/// each hanging from a root or a merge, in which every model has one parent. `segment[v]` counts v
+/// and the models below it in its segment (one pass children before parents). A descendant u of v
+/// is either below v in v's segment, or below (or equal to) a merge w that has v among its ancestors:
+/// each u lies in exactly one segment, so
+///
+///   descendants(v) = segment[v] − 1 + Σ segment[w] over the merges w with v ∈ ancestors(w),
+///
+/// every model counted once however many paths lead to it. The sum walks each merge's distinct
+/// ancestors (a stamped upward search): cost models + edges + Σ |ancestors(merge)|, which is small
+/// on Hub-like lineage (few merges, shallow) but quadratic for long chains of merges, hence the
+/// `budget` on ancestor visits (`None` past it).
+fn distinct_descendants(
+    n: usize,
+    parent_offsets: &[u32],
+    parents: &[u32],
+    topo_order: &[u32],
+    budget: u64,
+) -> Option<Vec<u32>> {
+    let mut segment = vec![1u32; n];
+    for &v in topo_order.iter().rev() {
+        let range = csr_range(parent_offsets, v as usize);
+        if range.len() == 1 {
+            let add = segment.get(v as usize).copied().unwrap_or(0);
+            if let Some(s) = parents
+                .get(range.start)
+                .and_then(|&p| segment.get_mut(p as usize))
+            {
+                *s = s.saturating_add(add);
+            }
+        }
+    }
+    let mut out: Vec<u32> = segment.iter().map(|s| s.saturating_sub(1)).collect();
+    let mut stamp = vec![u32::MAX; n];
+    let mut stack: Vec<u32> = Vec::new();
+    let mut visits = 0u64;
+    for w in 0..n {
+        let range = csr_range(parent_offsets, w);
+        if range.len() < 2 {
+            continue;
+        }
+        let add = segment.get(w).copied().unwrap_or(0);
+        stack.clear();
+        stack.push(w as u32);
+        while let Some(v) = stack.pop() {
+            for e in csr_range(parent_offsets, v as usize) {
+                let Some(&p) = parents.get(e) else { continue };
+                visits += 1;
+                if let Some(mark) = stamp.get_mut(p as usize) {
+                    if *mark != w as u32 {
+                        *mark = w as u32;
+                        if let Some(d) = out.get_mut(p as usize) {
+                            *d = d.saturating_add(add);
+                        }
+                        stack.push(p);
+                    }
+                }
+            }
+            if visits > budget {
+                return None;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Descendants along the primary-parent forest: every model hangs under the first base it lists
+/// only, so a merge counts under one line (a lower bound of the distinct count; exact on a forest).
+fn primary_forest_descendants(
+    n: usize,
+    parent_offsets: &[u32],
+    parents: &[u32],
+    topo_order: &[u32],
+) -> Vec<u32> {
+    let mut descendants = vec![0u32; n];
+    for &v in topo_order.iter().rev() {
+        let v = v as usize;
+        if let Some(&p) = csr_range(parent_offsets, v).next().and_then(|e| parents.get(e)) {
+            let add = descendants.get(v).copied().unwrap_or(0).saturating_add(1);
+            if let Some(d) = descendants.get_mut(p as usize) {
+                *d = d.saturating_add(add);
+            }
+        }
+    }
+    descendants
 }
 
 /// Kahn's algorithm, FIFO queue seeded in index order. Returns the models it could order; fewer
@@ -622,11 +719,38 @@ mod tests {
         assert_eq!(ix.depth, vec![0, 1, 2, 3, 0]);
         assert_eq!(ix.family_size_of(0), 4);
         assert_eq!(ix.family_size_of(4), 1);
-        // 3 hangs under its primary parent 0 only: 0 has 1, 2 (via 1) and 3.
-        assert_eq!(ix.descendants, vec![3, 1, 0, 0, 0]);
+        // Distinct descendants: 0 has 1, 2, 3 (3 reached twice, counted once); 1 has 2 and 3; 2 has 3.
+        assert_eq!(ix.descendants, vec![3, 2, 1, 0, 0]);
+        assert!(ix.descendants_exact);
         let topo: Vec<u32> = ix.topo_order.clone();
         let pos = |m: u32| topo.iter().position(|&x| x == m).unwrap();
         assert!(pos(0) < pos(1) && pos(1) < pos(2) && pos(2) < pos(3));
+    }
+
+    #[test]
+    fn diamond_descendants_are_distinct() {
+        // 1 and 2 fine-tune 0; 3 merges 1 and 2 (a diamond); 4 fine-tunes 3; 5 merges 3 and 0.
+        let s = lineage_snapshot(
+            &[0, 1, 2, 3, 4, 5],
+            &[
+                &[],
+                &[(0, Finetune)],
+                &[(0, Finetune)],
+                &[(1, Merge), (2, Merge)],
+                &[(3, Finetune)],
+                &[(3, Merge), (0, Merge)],
+            ],
+        );
+        let ix = LineageIndex::build(&s);
+        // 0: {1, 2, 3, 4, 5} (3 by two paths, 5 by three); 1 and 2: {3, 4, 5}; 3: {4, 5}.
+        assert_eq!(ix.descendants, vec![5, 3, 3, 2, 0, 0]);
+        assert!(ix.descendants_exact);
+        // Past the budget (2 ancestor visits): the primary-parent forest, where 3 hangs under 1 only
+        // and 5 under 3 only, so 2 has no descendants.
+        let fallback = distinct_descendants(6, &ix.parent_offsets, &ix.parents, &ix.topo_order, 2);
+        assert_eq!(fallback, None);
+        let primary = primary_forest_descendants(6, &ix.parent_offsets, &ix.parents, &ix.topo_order);
+        assert_eq!(primary, vec![5, 3, 0, 2, 0, 0]);
     }
 
     #[test]

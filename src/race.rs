@@ -96,11 +96,14 @@ fn downloads_of(s: &Snapshot, i: usize) -> f64 {
 }
 
 /// ln(1 + x) for counts; NaN stays NaN (unknown), negatives are read as 0.
+///
+/// The logarithms here are the `libm` crate's (pure Rust), not the platform's: glibc natively and
+/// the wasm build's may differ in the last bit, and race-data should match bit for bit.
 fn ln1p_count(x: f64) -> f64 {
     if x.is_nan() {
         f64::NAN
     } else {
-        x.max(0.0).ln_1p()
+        libm::log1p(x.max(0.0))
     }
 }
 
@@ -199,10 +202,11 @@ pub fn race_data(s: &Snapshot, index: &LineageIndex, params: &RaceParams) -> Rac
             d.likes.push(likes);
             d.ln_downloads.push(ln1p_count(downloads));
             d.ln_likes.push(ln1p_count(likes));
-            d.ln_params.push(if known { params_count.ln() } else { 0.0 });
+            d.ln_params
+                .push(if known { libm::log(params_count) } else { 0.0 });
             d.params_missing.push(if known { 0.0 } else { 1.0 });
             d.author_prior
-                .push((prior.get(ci).copied().unwrap_or(0) as f64).ln_1p());
+                .push(libm::log1p(prior.get(ci).copied().unwrap_or(0) as f64));
             d.base_prominence.push(base_prominence);
             d.release_month.push(month_index(t));
         }
@@ -237,7 +241,7 @@ fn design(d: &RaceData, relations: RelationSet, with_base_level: bool) -> (Vec<S
     names.push("release_percentile".into());
     cols.push(d.percentile.clone());
     names.push("ln_crowding".into());
-    cols.push(d.crowding.iter().map(|&c| (c as f64).ln_1p()).collect());
+    cols.push(d.crowding.iter().map(|&c| libm::log1p(c as f64)).collect());
     names.push("ln_params".into());
     cols.push(d.ln_params.clone());
     names.push("params_missing".into());

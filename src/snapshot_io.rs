@@ -22,7 +22,7 @@ use arrow_array::{
 use arrow_buffer::{BooleanBuffer, Buffer, NullBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_ipc::writer::{FileWriter, IpcWriteOptions};
 use arrow_ipc::CompressionType;
-use arrow_schema::{DataType, Field, Fields, Metadata, Schema, SchemaRef};
+use arrow_schema::{ArrowError, DataType, Field, Fields, Metadata, Schema, SchemaRef};
 
 use crate::snapshot::{
     Categorical, MultiLabel, ParamSource, Relation, Snapshot, SnapshotMeta, Strings, FORMAT_VERSION,
@@ -1288,19 +1288,19 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot> {
     }
 
     let schema = Arc::new(schema);
-    let mut decoder = arrow_ipc::reader::FileDecoder::new(schema.clone(), footer.version())
-        .with_projection(columns.projection());
+    let version = footer.version();
+    let projection = columns.projection();
+    let mut dictionaries: HashMap<i64, ArrayRef> = HashMap::new();
     for block in &dictionary_blocks {
         let data = file.block_buffer(block)?;
-        decoder
-            .read_dictionary(block, &data)
+        let (id, values) = decode_dictionary(block, &data, &schema, &dictionaries, version)
             .map_err(|e| not_arrow(format!("a dictionary cannot be decoded ({e})")))?;
+        dictionaries.insert(id, values);
     }
     let mut builder = SnapshotBuilder::new(&meta, decompressed_total.max(bytes.len() as u64));
     for block in &batch_blocks {
         let data = file.block_buffer(block)?;
-        let batch = decoder
-            .read_record_batch(block, &data)
+        let batch = decode_record_batch(block, &data, &schema, &dictionaries, &projection, version)
             .map_err(|e| not_arrow(format!("a record batch cannot be decoded ({e})")))?;
         if let Some(batch) = batch {
             builder.append(&batch)?;
@@ -1310,6 +1310,111 @@ pub fn read(bytes: &[u8]) -> Result<Snapshot> {
     let snapshot = builder.finish(meta)?;
     check_meta_against_data(&snapshot, schema.metadata())?;
     Ok(snapshot)
+}
+
+// The blocks are decoded here rather than by arrow's `FileDecoder`, which does the same except that
+// it concatenates delta dictionaries: that one call links arrow-select's concat and interleave, a
+// quarter of the wasm module. Snapshots never hold delta dictionaries; they are refused.
+
+/// The flatbuffer message at the start of a block (encapsulated: [continuation] length, message),
+/// of the file's metadata version.
+fn block_message(
+    data: &[u8],
+    version: arrow_ipc::MetadataVersion,
+) -> std::result::Result<arrow_ipc::Message<'_>, ArrowError> {
+    let at = if data.starts_with(&CONTINUATION) { 8 } else { 4 };
+    let message = arrow_ipc::root_as_message(data.get(at..).unwrap_or(&[]))
+        .map_err(|e| ArrowError::ParseError(format!("Unable to get root as message: {e:?}")))?;
+    // Footers of very old files carry V1 whatever their messages say (as arrow's reader allows).
+    if version != arrow_ipc::MetadataVersion::V1 && message.version() != version {
+        return Err(ArrowError::IpcError(
+            "Could not read IPC message as metadata versions mismatch".to_string(),
+        ));
+    }
+    Ok(message)
+}
+
+/// One dictionary block: its id and values.
+fn decode_dictionary(
+    block: &arrow_ipc::Block,
+    data: &Buffer,
+    schema: &Schema,
+    dictionaries: &HashMap<i64, ArrayRef>,
+    version: arrow_ipc::MetadataVersion,
+) -> std::result::Result<(i64, ArrayRef), ArrowError> {
+    let message = block_message(data, version)?;
+    let dictionary = message.header_as_dictionary_batch().ok_or_else(|| {
+        ArrowError::ParseError(format!(
+            "Expecting DictionaryBatch in dictionary blocks, found {:?}.",
+            message.header_type()
+        ))
+    })?;
+    let id = dictionary.id();
+    if dictionary.isDelta() {
+        return Err(ArrowError::InvalidArgumentError(format!(
+            "dictionary id {id} is a delta dictionary, which snapshots never use"
+        )));
+    }
+    #[allow(deprecated)] // arrow's decoder finds dictionaries the same way
+    let value_type = schema
+        .fields_with_dict_id(id)
+        .first()
+        .and_then(|f| match f.data_type() {
+            DataType::Dictionary(_, v) => Some(v.as_ref().clone()),
+            _ => None,
+        })
+        .ok_or_else(|| ArrowError::InvalidArgumentError(format!("dictionary id {id} not found in schema")))?;
+    let batch = dictionary
+        .data()
+        .ok_or_else(|| ArrowError::ParseError("Dictionary batch is missing its data".to_string()))?;
+    let body = data.slice(block.metaDataLength() as usize);
+    let message_version = message.version();
+    // The values are a one-column batch of the value type.
+    let values_schema = Arc::new(Schema::new(vec![Field::new("", value_type, true)]));
+    let values = arrow_ipc::reader::RecordBatchDecoder::try_new(
+        &body,
+        batch,
+        values_schema,
+        dictionaries,
+        &message_version,
+    )?
+    .read_record_batch()?;
+    Ok((id, values.column(0).clone()))
+}
+
+/// One record batch block (`None` for an empty message), with the snapshot's columns only.
+fn decode_record_batch(
+    block: &arrow_ipc::Block,
+    data: &Buffer,
+    schema: &SchemaRef,
+    dictionaries: &HashMap<i64, ArrayRef>,
+    projection: &[usize],
+    version: arrow_ipc::MetadataVersion,
+) -> std::result::Result<Option<RecordBatch>, ArrowError> {
+    let message = block_message(data, version)?;
+    let batch = match message.header_type() {
+        arrow_ipc::MessageHeader::RecordBatch => message
+            .header_as_record_batch()
+            .ok_or_else(|| ArrowError::IpcError("Unable to read IPC message as record batch".to_string()))?,
+        arrow_ipc::MessageHeader::NONE => return Ok(None),
+        other => {
+            return Err(ArrowError::InvalidArgumentError(format!(
+                "Reading types other than record batches not yet supported, unable to read {other:?}"
+            )))
+        }
+    };
+    let body = data.slice(block.metaDataLength() as usize);
+    let message_version = message.version();
+    arrow_ipc::reader::RecordBatchDecoder::try_new(
+        &body,
+        batch,
+        schema.clone(),
+        dictionaries,
+        &message_version,
+    )?
+    .with_projection(Some(projection))
+    .read_record_batch()
+    .map(Some)
 }
 
 /// Where the parts of an IPC file are, after checking the magic and the footer length.

@@ -10,6 +10,9 @@
 //! engine.reportCsv('leaderboard', {top: 20});      // the CLI's CSV, byte for byte
 //! engine.reportArrow('mdi', {});                   // Arrow IPC stream bytes of the main table
 //! ```
+//!
+//! `reportArrow` exists only with the `ipc-write` feature (default); the widget's smaller build
+//! (`--no-default-features`) leaves it out.
 
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -114,6 +117,13 @@ impl Engine {
         to_js(&report.to_json())
     }
 
+    /// Forgets the results cached for particular option values (window ranges, model masks, unit ×
+    /// period sums); the snapshot's indexes stay. For benchmarks that time a repeated query.
+    #[wasm_bindgen(js_name = clearOptionCaches)]
+    pub fn clear_option_caches(&self) {
+        self.0.clear_option_caches();
+    }
+
     /// A table of a view as CSV (the main table unless `table` names another).
     #[wasm_bindgen(js_name = reportCsv)]
     pub fn report_csv(&self, view: &str, options: JsValue, table: Option<String>) -> WasmResult<String> {
@@ -122,7 +132,9 @@ impl Engine {
         pick(&report, table.as_deref()).map(|t| t.to_csv())
     }
 
-    /// A table of a view as Arrow IPC stream bytes.
+    /// A table of a view as Arrow IPC stream bytes. Absent from the widget build (no IPC writer):
+    /// callers check `typeof engine.reportArrow === 'function'`.
+    #[cfg(feature = "ipc-write")]
     #[wasm_bindgen(js_name = reportArrow)]
     pub fn report_arrow(&self, view: &str, options: JsValue, table: Option<String>) -> WasmResult<Vec<u8>> {
         let options = options_from_js(&options)?;

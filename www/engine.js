@@ -3,6 +3,7 @@
 //
 //   import { loadWasm, loadSnapshot, listSnapshots, registerOffline, errorMessage } from './engine.js';
 //
+//   useSmallEngine();                       // optional, before the first load: the widget's build
 //   const wasm = await loadWasm();          // {Engine, views, formatVersion, version}; initialised once
 //   const snap = await loadSnapshot('data/sample-real.arrow', {
 //     onProgress: ({phase, loaded, total}) => ...,   // phase 'fetch' (total may be null) then 'decode'
@@ -11,6 +12,10 @@
 //   snap.info;                              // engine.info(): {format_version, snapshot_date, source, ...}
 //
 // - The wasm is found relative to this file (./pkg/), so widgets on foreign pages work.
+// - Two builds of the same engine (scripts/build wasm): the dashboard's fast one (pkg/hubecon*) and
+//   a small one for widgets and the iframe (pkg/hubecon_widget*: optimised for size, no Arrow IPC
+//   writer, so its Engine has no reportArrow). One page starts one of them, whichever the first
+//   loadWasm() picks; useSmallEngine() before that picks the small one.
 // - One fetch per snapshot URL: every caller asking for the same URL shares one download, one decode
 //   and one Engine. Files and byte arrays are decoded per call (a File object is cached by identity).
 // - Errors are `Error`s whose message says what failed and where, ready to show on the page:
@@ -19,8 +24,11 @@
 //   instantiation, 'hubecon:snapshot-fetch' once per network fetch (detail: {url}),
 //   'hubecon:snapshot-decode' once per Engine.load (detail: {name, bytes, ms}).
 
-const PKG_JS = './pkg/hubecon.js';
-const WASM_URL = new URL('./pkg/hubecon_bg.wasm', import.meta.url);
+const BUILDS = {
+  fast: { js: './pkg/hubecon.js', wasm: new URL('./pkg/hubecon_bg.wasm', import.meta.url) },
+  small: { js: './pkg/hubecon_widget.js', wasm: new URL('./pkg/hubecon_widget_bg.wasm', import.meta.url) },
+};
+let buildName = 'fast';
 const SNAPSHOT_LIST_URL = 'snapshots.json';
 
 /** The prefix of snapshot sources embedded in the page itself (the single-file build). */
@@ -64,27 +72,37 @@ function inlineWasmBytes() {
 }
 
 /**
+ * Makes this page load the small build of the engine (the widget's: a third of the download, views
+ * up to about twice slower, no `reportArrow`). No effect once the engine is loading: every caller
+ * of a page shares one instance.
+ */
+export function useSmallEngine() {
+  if (!wasmPromise) buildName = 'small';
+}
+
+/**
  * Loads and initialises the wasm module once; every later call returns the same promise.
  * @returns {Promise<{Engine: Function, views: Function, formatVersion: Function, version: Function}>}
  */
 export function loadWasm() {
   if (!wasmPromise) {
     wasmPromise = (async () => {
+      const build = BUILDS[buildName];
       let pkg;
       try {
-        // A literal specifier, so that scripts/package-single-file can bundle it.
-        pkg = await import('./pkg/hubecon.js');
+        // Literal specifiers, so that scripts/package-single-file can bundle them.
+        pkg = await (buildName === 'small' ? import('./pkg/hubecon_widget.js') : import('./pkg/hubecon.js'));
       } catch (e) {
-        throw new Error(`could not load the hubecon engine (${PKG_JS}): ${errorMessage(e)}`);
+        throw new Error(`could not load the hubecon engine (${build.js}): ${errorMessage(e)}`);
       }
       const inline = inlineWasmBytes();
       try {
         if (inline) pkg.initSync({ module: inline });
-        else await pkg.default({ module_or_path: WASM_URL });
+        else await pkg.default({ module_or_path: build.wasm });
       } catch (e) {
-        throw new Error(`could not start the hubecon engine (${WASM_URL.pathname}): ${errorMessage(e)}`);
+        throw new Error(`could not start the hubecon engine (${build.wasm.pathname}): ${errorMessage(e)}`);
       }
-      mark('hubecon:wasm-init');
+      mark('hubecon:wasm-init', { build: buildName });
       return {
         Engine: pkg.Engine,
         views: pkg.views,

@@ -10,16 +10,19 @@
 // with the CLI's name (`level`, `window-weeks`, `attribution`, `no-window`, `relations`, ...); a
 // bare boolean attribute (`<hubecon-view no-window>`) means true. Changing an attribute re-renders.
 //
-// Several widgets share one wasm instance and one fetch of each snapshot (engine.js). The element
+// Several widgets share one wasm instance and one fetch of each snapshot (engine.js), the engine's
+// small build (no Arrow download; the CSV one stays) unless the page started the fast one. The element
 // renders into its own shadow root with its own styles; a host page themes it with the custom
 // properties of theme.css set on the element, e.g. `hubecon-view { --hv-accent: #c2185b; }`.
 // State for scripts and tests: the attribute `data-state` is 'loading', 'ready' or 'error', and the
 // element dispatches a `hubecon-render` event ({detail: {ok, error?, ms}}) after each render.
 // Nothing is added to the global scope besides the element name.
 
-import { errorMessage, listSnapshots, loadSnapshot } from './engine.js';
+import { errorMessage, listSnapshots, loadSnapshot, useSmallEngine } from './engine.js';
 import { renderView } from './views.js';
 import { stylesheet as plotStylesheet } from './vendor/plot.js';
+
+useSmallEngine();
 
 const TAG = 'hubecon-view';
 // Attributes that are not view options.

@@ -1,8 +1,8 @@
 // The service worker: after a first visit the site keeps working offline (any http origin,
 // 127.0.0.1 included). Registered by engine.js registerOffline().
 //
-// - install: the shell (pages, scripts, styles, vendor files, the wasm, snapshots.json) is put in the
-//   cache; files that are missing are skipped, so one absent file never blocks the worker.
+// - install: the shell (pages, scripts, styles, vendor files, both wasm builds, snapshots.json) is
+//   put in the cache; files that are missing are skipped, so one absent file never blocks the worker.
 // - fetch (same-origin GET): network first, so a rebuilt site shows up at once when online, and the
 //   response is stored; when the network fails the cached copy answers. Pages are matched without
 //   their query string (a permalink reopens offline).
@@ -31,6 +31,8 @@ const SHELL = [
   'vendor/countries-110m.json',
   'pkg/hubecon.js',
   'pkg/hubecon_bg.wasm',
+  'pkg/hubecon_widget.js', // the small build, used by embed.html and the widgets
+  'pkg/hubecon_widget_bg.wasm',
 ];
 
 function isSnapshot(url) {

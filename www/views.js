@@ -1577,7 +1577,9 @@ export async function renderView(container, params = {}) {
     }
   });
   embedButton.dataset.action = 'embed';
-  toolbar.append(csvButton, arrowButton);
+  toolbar.append(csvButton);
+  // The engine's small build (widgets, iframe) has no Arrow writer: CSV only there.
+  if (typeof engine.reportArrow === 'function') toolbar.append(arrowButton);
   if (tableSelect) toolbar.append(tableSelect);
   if (view !== 'info') toolbar.append(svgButton, pngButton);
   toolbar.append(embedButton);

@@ -14,7 +14,7 @@ use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
 use crate::incidence::{chi2_table, value_test};
-use crate::options::{Attribution, Basis, Granularity, Options};
+use crate::options::{Attribution, Basis, Granularity, Level, Options};
 use crate::rng::Rng;
 use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, ATTRIBUTES};
 use crate::time::{civil_from_days, parse_date, week_of_day, NO_DATE};
@@ -123,13 +123,25 @@ fn shares(ctx: &mut Context) -> Result<Report> {
     let mut matrix = vec![0.0; np * nk];
     let mut rest = vec![0.0; np];
     let mut period_total = vec![0.0; np];
-    ctx.for_each_unit_period(&credits, &periods, None, |u, p, v| {
+    let mut add = |u: usize, p: usize, v: f64| {
         period_total[p] += v;
         match slot.get(u) {
             Some(&k) if k != usize::MAX => matrix[p * nk + k] += v,
             _ => rest[p] += v,
         }
-    });
+    };
+    if ctx.options.level == Level::Model {
+        // One entry per model and period: summed as they come, not kept.
+        ctx.for_each_unit_period(&credits, &periods, None, add);
+    } else {
+        let sums = ctx.unit_period_sums(&credits, &periods);
+        for p in 0..np {
+            let (units, downloads) = sums.period(p);
+            for (&u, &v) in units.iter().zip(downloads) {
+                add(u as usize, p, v);
+            }
+        }
+    }
     let keys: Vec<String> = top.iter().map(|&u| ctx.unit_key(u).to_string()).collect();
     let (mut pc, mut kc, mut dc, mut sc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for p in 0..np {
@@ -163,9 +175,22 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let credits = ctx.credits();
     let periods = ctx.periods()?;
     let np = periods.len();
-    let mut values: Vec<Vec<f64>> = vec![Vec::new(); np];
-    ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| values[p].push(v));
-    let m: Vec<_> = values.iter_mut().map(|v| measures(v)).collect();
+    let m: Vec<_> = if ctx.options.level == Level::Model {
+        // One entry per model and period: measured as they come, not kept.
+        let mut values: Vec<Vec<f64>> = vec![Vec::new(); np];
+        ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| values[p].push(v));
+        values.iter_mut().map(|v| measures(v)).collect()
+    } else {
+        let sums = ctx.unit_period_sums(&credits, &periods);
+        let mut values: Vec<f64> = Vec::new();
+        (0..np)
+            .map(|p| {
+                values.clear();
+                values.extend_from_slice(sums.period(p).1);
+                measures(&mut values)
+            })
+            .collect()
+    };
     let mut t = Table::new("concentration");
     t.push_str("period", periods.labels.iter().cloned().map(Some).collect());
     t.push_i64("units", m.iter().map(|x| Some(x.units as i64)).collect());
@@ -191,7 +216,7 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
                 let m = kept[rng.below(kept.len() as u64) as usize] as usize;
                 counts[m] += 1;
             }
-            values.iter_mut().for_each(|v| v.clear());
+            let mut values: Vec<Vec<f64>> = vec![Vec::new(); np];
             ctx.for_each_unit_period(&credits, &periods, Some(&counts), |_, p, v| values[p].push(v));
             for p in 0..np {
                 let x = measures(&mut values[p]);
@@ -1272,9 +1297,9 @@ mod tests {
             ctx.unit_major(&credits, &periods, multiplicity, |u, p, v| want.push((u, p, v)));
             want.sort_by_key(|a| (a.0, a.1));
             assert!(want.len() > 5);
-            for cells in [3, 6, 1 << 20] {
+            for cells in [1, 3, 6, 1 << 20] {
                 let mut got = Vec::new();
-                ctx.blocked(&credits, &periods, multiplicity, cells, |u, p, v| {
+                ctx.partitioned(&credits, &periods, multiplicity, cells, |u, p, v| {
                     got.push((u, p, v))
                 });
                 got.sort_by_key(|a| (a.0, a.1));

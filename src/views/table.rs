@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+#[cfg(feature = "ipc-write")]
 use arrow_ipc::writer::StreamWriter;
 use arrow_schema::{DataType, Field, Schema};
 use serde::Serialize;
@@ -160,6 +161,7 @@ impl Table {
     }
 
     /// Arrow IPC stream bytes (uncompressed: the result is read once, in memory).
+    #[cfg(feature = "ipc-write")]
     pub fn to_arrow_ipc(&self) -> Result<Vec<u8>> {
         let batch = self.to_record_batch()?;
         let mut buf = Vec::new();
@@ -248,6 +250,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "ipc-write")]
     fn arrow_round_trip_keeps_rows() {
         let mut t = Table::new("t");
         t.push_f64("x", vec![Some(1.5), None]);

@@ -18,13 +18,20 @@ test('two widgets share one wasm instance and one snapshot fetch', opts, async (
   await widgetsSettled(page);
 
   const snapshotRequests = requests.filter((u) => u.endsWith('/fixtures/small.arrow'));
-  const wasmRequests = requests.filter((u) => u.endsWith('/pkg/hubecon_bg.wasm'));
+  const wasmRequests = requests.filter((u) => u.endsWith('.wasm'));
   assert.equal(snapshotRequests.length, 1, `snapshot fetched ${snapshotRequests.length} times`);
   assert.equal(wasmRequests.length, 1, `wasm fetched ${wasmRequests.length} times`);
+  assert.ok(wasmRequests[0].endsWith('/pkg/hubecon_widget_bg.wasm'), `widgets load the small build, not ${wasmRequests[0]}`);
   const marks = await engineMarks(page);
   assert.equal(marks.wasmInits, 1, 'one wasm instantiation');
   assert.equal(marks.snapshotFetches.length, 1, 'one snapshot fetch in engine.js');
   assert.equal(marks.decodes, 1, 'one decode shared by both widgets');
+
+  // The small build has no Arrow IPC writer: its download button is left out, the CSV one stays.
+  const downloads = await page
+    .locator('hubecon-view#b')
+    .evaluate((el) => [...el.shadowRoot.querySelectorAll('button[data-action]')].map((b) => b.dataset.action));
+  assert.ok(downloads.includes('csv') && !downloads.includes('arrow'), `download buttons: ${downloads}`);
 
   // The info widget is implemented by the core from the start: it must be ready and show the facts.
   const info = page.locator('hubecon-view#a');
