@@ -31,6 +31,10 @@ use crate::{Error, Result};
 /// streams) by about 2×.
 pub const PARTITION_CELLS: usize = 1 << 21;
 
+/// Most contributions [`Context::for_each_unit_period`] buffers at once (12 bytes each, so 96 MiB); beyond
+/// it the periods are taken in several rounds.
+pub const MAX_BUFFERED_ENTRIES: usize = 1 << 23;
+
 /// How many window-range entries the cache keeps (each is 16 bytes per model).
 const WINDOW_CACHE_ENTRIES: usize = 4;
 /// How many model masks the cache keeps (each is 1 byte per model).
@@ -633,7 +637,14 @@ impl<'a> Context<'a> {
                 self.unit_major(credits, periods, multiplicity, emit)
             }
         } else {
-            self.partitioned(credits, periods, multiplicity, PARTITION_CELLS, emit)
+            self.partitioned(
+                credits,
+                periods,
+                multiplicity,
+                PARTITION_CELLS,
+                MAX_BUFFERED_ENTRIES,
+                emit,
+            )
         }
     }
 
@@ -735,122 +746,170 @@ impl<'a> Context<'a> {
     /// appends every (cell, downloads) contribution to its partition's buffer; then each
     /// partition is summed in a dense block of at most `partition_cells` cells, small enough to
     /// stay in cache. Rows are read once, in order, and no write lands far from the last one of
-    /// its stream.
+    /// its stream. When the buffers would hold more than `max_buffered` contributions,
+    /// the periods are taken in consecutive ranges (rounds), each model's rows resuming where the
+    /// previous round stopped, so that memory stays bounded whatever the snapshot's size.
     pub fn partitioned(
         &self,
         credits: &Credits,
         periods: &PeriodMap,
         multiplicity: Option<&[u32]>,
         partition_cells: usize,
+        max_buffered: usize,
         mut emit: impl FnMut(usize, usize, f64),
     ) {
-        let (units, np) = (credits.units(), periods.len());
+        let (units, np, n) = (credits.units(), periods.len(), self.s.models());
         if units == 0 || np == 0 {
             return;
         }
-        // A power of two, so that a unit's partition and place in it cost a shift and a mask.
-        let shift = (partition_cells / np).max(1).ilog2();
-        let per_partition = 1usize << shift;
-        let partitions = units.div_ceil(per_partition);
-        let mut buffers = std::mem::take(&mut *self.cache.partitions.borrow_mut());
-        buffers.resize_with(partitions, PartitionBuffer::default);
-        for b in buffers.iter_mut() {
-            b.cells.clear();
-            b.values.clear();
+        // Each model's next row; its rows are consumed round by round.
+        let mut cursor: Vec<u32> = Vec::with_capacity(n);
+        let mut entries = 0usize;
+        for m in 0..n {
+            let start = self.windowed.start.get(m).copied().unwrap_or(0);
+            cursor.push(start);
+            if self.kept(m) {
+                let end = self.windowed.end.get(m).copied().unwrap_or(0);
+                entries += end.saturating_sub(start) as usize * credits.of_model(m).0.len();
+            }
         }
+        let rounds = (entries / max_buffered.max(1) + 1).min(np);
+        let span = np.div_ceil(rounds);
+        let mut buffers = std::mem::take(&mut *self.cache.partitions.borrow_mut());
+        let mut dense = std::mem::take(&mut *self.cache.dense.borrow_mut());
+        let mut touched: Vec<u32> = Vec::new();
         let period_of = &periods.period_of;
         let first_week = periods.first_week as i64;
         // Per model: (partition, first cell of its unit, factor) of each unit it credits.
         let mut targets: Vec<(usize, usize, f64)> = Vec::new();
-        for m in 0..self.s.models() {
-            if !self.kept(m) {
-                continue;
+        // Week granularity: period = week − first week, for every week of the map.
+        let weekly = multiplicity.is_none() && period_of.iter().enumerate().all(|(k, &p)| p as usize == k);
+        let mut p0 = 0;
+        while p0 < np {
+            let p1 = (p0 + span).min(np);
+            let block = p1 - p0;
+            // A power of two, so that a unit's partition and place in it cost a shift and a mask.
+            let shift = (partition_cells / block).max(1).ilog2();
+            let per_partition = 1usize << shift;
+            let partitions = units.div_ceil(per_partition);
+            buffers.resize_with(partitions, PartitionBuffer::default);
+            for b in buffers.iter_mut() {
+                b.cells.clear();
+                b.values.clear();
             }
-            let (us, ws) = credits.of_model(m);
-            targets.clear();
-            for (&u, &w) in us.iter().zip(ws) {
-                let factor = Self::factor(multiplicity, m, w);
-                if factor > 0.0 {
-                    let u = u as usize;
-                    targets.push((u >> shift, (u & (per_partition - 1)) * np, factor));
+            for (m, next) in cursor.iter_mut().enumerate() {
+                let end = self.windowed.end.get(m).copied().unwrap_or(0);
+                if *next >= end || !self.kept(m) {
+                    continue;
                 }
-            }
-            if targets.is_empty() {
-                continue;
-            }
-            let (weeks, downloads) = self.model_rows(m);
-            let mut flush = |p: usize, sum: u64| {
-                for &(k, base, factor) in &targets {
-                    if let Some(b) = buffers.get_mut(k) {
-                        b.cells.push((base + p) as u32);
-                        b.values.push(factor * sum as f64);
+                let (us, ws) = credits.of_model(m);
+                targets.clear();
+                for (&u, &w) in us.iter().zip(ws) {
+                    let factor = Self::factor(multiplicity, m, w);
+                    if factor > 0.0 {
+                        let u = u as usize;
+                        targets.push((u >> shift, (u & (per_partition - 1)) * block, factor));
                     }
                 }
-            };
-            let mut current = usize::MAX;
-            let mut sum = 0u64;
-            for (&wk, &d) in weeks.iter().zip(downloads) {
-                let Some(&p) = usize::try_from(wk as i64 - first_week)
-                    .ok()
-                    .and_then(|k| period_of.get(k))
-                else {
-                    continue; // a week outside the map (cannot happen for counted rows)
-                };
-                let p = p as usize;
-                if p != current {
-                    if sum > 0 {
-                        flush(current, sum);
-                    }
-                    current = p;
-                    sum = 0;
+                if targets.is_empty() {
+                    *next = end;
+                    continue;
                 }
-                sum += d as u64;
-            }
-            if sum > 0 {
-                flush(current, sum);
-            }
-        }
-        let mut dense = std::mem::take(&mut *self.cache.dense.borrow_mut());
-        let block = per_partition * np;
-        if dense.len() < block {
-            dense.resize(block, 0.0);
-        }
-        let mut touched: Vec<u32> = Vec::new();
-        for (k, b) in buffers.iter().enumerate() {
-            let u0 = k * per_partition;
-            if b.cells.len() > block / 4 {
-                for (&c, &v) in b.cells.iter().zip(&b.values) {
-                    if let Some(x) = dense.get_mut(c as usize) {
-                        *x += v;
+                let (weeks, downloads) = self.rows.slice(*next as usize, end as usize);
+                if let (true, [(k, base, 1.0)]) = (weekly, targets.as_slice()) {
+                    // Weekly periods, one unit at weight 1 (direct attribution): each row is
+                    // its own cell, appended in bulk. Rows of 0 downloads add nothing later.
+                    let stop = (first_week + p1 as i64).clamp(0, u16::MAX as i64 + 1);
+                    let count = weeks.partition_point(|&w| (w as i64) < stop);
+                    if let (Some(b), Some(ws), Some(ds)) =
+                        (buffers.get_mut(*k), weeks.get(..count), downloads.get(..count))
+                    {
+                        let offset = *base as i64 - first_week - p0 as i64;
+                        b.cells.extend(ws.iter().map(|&w| (w as i64 + offset) as u32));
+                        b.values.extend(ds.iter().map(|&d| d as f64));
                     }
+                    *next += count as u32;
+                    continue;
                 }
-                // Many cells touched: one sequential sweep beats jumping to each of them.
-                for (c, x) in dense.iter_mut().take(block).enumerate() {
-                    if *x > 0.0 {
-                        emit(u0 + c / np, c % np, *x);
-                    }
-                    *x = 0.0;
-                }
-            } else {
-                for (&c, &v) in b.cells.iter().zip(&b.values) {
-                    if let Some(x) = dense.get_mut(c as usize) {
-                        if *x == 0.0 {
-                            touched.push(c);
+                let mut flush = |p: usize, sum: u64| {
+                    for &(k, base, factor) in &targets {
+                        if let Some(b) = buffers.get_mut(k) {
+                            b.cells.push((base + p - p0) as u32);
+                            b.values.push(factor * sum as f64);
                         }
-                        *x += v;
                     }
+                };
+                let mut consumed = 0;
+                let mut current = usize::MAX;
+                let mut sum = 0u64;
+                for (&wk, &d) in weeks.iter().zip(downloads) {
+                    let Some(&p) = usize::try_from(wk as i64 - first_week)
+                        .ok()
+                        .and_then(|k| period_of.get(k))
+                    else {
+                        consumed += 1;
+                        continue; // a week outside the map (cannot happen for counted rows)
+                    };
+                    let p = p as usize;
+                    if p >= p1 {
+                        break;
+                    }
+                    consumed += 1;
+                    if p != current {
+                        if sum > 0 {
+                            flush(current, sum);
+                        }
+                        current = p;
+                        sum = 0;
+                    }
+                    sum += d as u64;
                 }
-                for &c in &touched {
-                    let c = c as usize;
-                    if let Some(x) = dense.get_mut(c) {
+                if sum > 0 {
+                    flush(current, sum);
+                }
+                *next += consumed;
+            }
+            let cells = per_partition * block;
+            if dense.len() < cells {
+                dense.resize(cells, 0.0);
+            }
+            for (k, b) in buffers.iter().enumerate() {
+                let u0 = k * per_partition;
+                if b.cells.len() > cells / 4 {
+                    for (&c, &v) in b.cells.iter().zip(&b.values) {
+                        if let Some(x) = dense.get_mut(c as usize) {
+                            *x += v;
+                        }
+                    }
+                    // Many cells touched: one sequential sweep beats jumping to each of them.
+                    for (c, x) in dense.iter_mut().take(cells).enumerate() {
                         if *x > 0.0 {
-                            emit(u0 + c / np, c % np, *x);
+                            emit(u0 + c / block, p0 + c % block, *x);
                         }
                         *x = 0.0;
                     }
+                } else {
+                    for (&c, &v) in b.cells.iter().zip(&b.values) {
+                        if let Some(x) = dense.get_mut(c as usize) {
+                            if *x == 0.0 {
+                                touched.push(c);
+                            }
+                            *x += v;
+                        }
+                    }
+                    for &c in &touched {
+                        let c = c as usize;
+                        if let Some(x) = dense.get_mut(c) {
+                            if *x > 0.0 {
+                                emit(u0 + c / block, p0 + c % block, *x);
+                            }
+                            *x = 0.0;
+                        }
+                    }
+                    touched.clear();
                 }
-                touched.clear();
             }
+            p0 = p1;
         }
         *self.cache.dense.borrow_mut() = dense;
         *self.cache.partitions.borrow_mut() = buffers;

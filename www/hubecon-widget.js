@@ -6,7 +6,8 @@
 //
 // Attributes: `view` (a view name, default 'info'), `snapshot` (URL relative to the page; default
 // the site's default snapshot from snapshots.json beside this script), `title` (heading text),
-// `theme` ('light' | 'dark'; default: follow the system). Every other attribute is a view option
+// `theme` ('light' | 'dark'; default: follow the system), `loading` ('lazy', the default: compute
+// when the widget comes within 300 px of the viewport; 'eager': at once). Every other attribute is a view option
 // with the CLI's name (`level`, `window-weeks`, `attribution`, `no-window`, `relations`, ...); a
 // bare boolean attribute (`<hubecon-view no-window>`) means true. Changing an attribute re-renders.
 //
@@ -27,6 +28,7 @@ useSmallEngine();
 const TAG = 'hubecon-view';
 // Attributes that are not view options.
 const NOT_OPTIONS = new Set([
+  'loading',
   'view',
   'snapshot',
   'title',
@@ -112,7 +114,25 @@ function formatBytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// Widgets render when they come near the viewport (a blog post with ten widgets computes only the
+// ones the reader reaches); `loading="eager"` renders at once. One observer serves every widget.
+const LAZY_MARGIN = '300px 0px';
+let nearViewport = null;
+function watchNearViewport(element) {
+  if (typeof IntersectionObserver === 'undefined') return false;
+  nearViewport ??= new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) if (entry.isIntersecting) entry.target.seen();
+    },
+    { rootMargin: LAZY_MARGIN },
+  );
+  nearViewport.observe(element);
+  return true;
+}
+
 class HubeconView extends HTMLElement {
+  #seen = false;
+  #pending = false;
   #root;
   #status;
   #content;
@@ -184,8 +204,27 @@ class HubeconView extends HTMLElement {
     this.#root.adoptedStyleSheets = [s.base, ...(theme === 'dark' ? [s.dark] : theme === 'light' ? [s.light] : [])];
   }
 
+  /** Called by the shared observer when the widget comes near the viewport (not an option). */
+  seen() {
+    nearViewport?.unobserve(this);
+    if (this.#seen) return;
+    this.#seen = true;
+    if (this.#pending) {
+      this.#pending = false;
+      this.#schedule();
+    }
+  }
+
   // Attribute changes arrive one by one; render once after the current task.
   #schedule() {
+    if (!this.#seen) {
+      if (this.getAttribute('loading') === 'eager' || !watchNearViewport(this)) {
+        this.#seen = true;
+      } else {
+        this.#pending = true;
+        return;
+      }
+    }
     if (this.#scheduled) return;
     this.#scheduled = true;
     queueMicrotask(() => {

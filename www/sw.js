@@ -6,7 +6,8 @@
 // - fetch (same-origin GET): network first, so a rebuilt site shows up at once when online, and the
 //   response is stored; when the network fails the cached copy answers. Pages are matched without
 //   their query string (a permalink reopens offline).
-// - snapshots (*.arrow) opened by the page are kept in their own cache; the page also sends
+// - snapshots (*.arrow) opened by the page are kept in their own cache (the last
+//   MAX_CACHED_SNAPSHOTS stored); the page also sends
 //   {type: 'hubecon-cache', urls} for snapshots it fetched before this worker took control.
 
 const VERSION = 'v1';
@@ -71,13 +72,24 @@ self.addEventListener('activate', (event) => {
   );
 });
 
+// Snapshots can be tens of megabytes: the cache keeps the most recently stored few and drops the
+// oldest (the Cache API lists keys in the order they were stored).
+const MAX_CACHED_SNAPSHOTS = 4;
+async function trimSnapshots(cache) {
+  const keys = await cache.keys();
+  for (const key of keys.slice(0, Math.max(0, keys.length - MAX_CACHED_SNAPSHOTS))) await cache.delete(key);
+}
+
 async function networkFirst(request, cacheName) {
   const cache = await caches.open(cacheName);
   try {
     const response = await fetch(request);
     if (response.ok && response.status === 200) {
       // Stored in the background: the page streams the body (and its progress) meanwhile.
-      cache.put(request, response.clone()).catch(() => {});
+      cache
+        .put(request, response.clone())
+        .then(() => (cacheName === SNAPSHOT_CACHE ? trimSnapshots(cache) : undefined))
+        .catch(() => {});
     }
     return response;
   } catch (error) {
@@ -117,7 +129,10 @@ self.addEventListener('message', (event) => {
         try {
           // Usually answered from the HTTP cache: the page has just downloaded it.
           const response = await fetch(url.href);
-          if (response.ok) await cache.put(url.href, response);
+          if (response.ok) {
+            await cache.put(url.href, response);
+            await trimSnapshots(cache);
+          }
         } catch {
           // Offline already: nothing to add.
         }

@@ -1282,7 +1282,7 @@ mod tests {
 
     #[test]
     fn row_order_and_unit_order_passes_agree() {
-        // Blocks of 1 and 2 periods (3 developers, 6 cells) against the unit-by-unit pass, with
+        // Partitions and rounds of every size (3 developers, 6 cells) against the unit-by-unit pass, with
         // root attribution (b/merge credits a and b half each) and a bootstrap multiplicity.
         let engine = Engine::new(tiny());
         let options =
@@ -1297,13 +1297,21 @@ mod tests {
             ctx.unit_major(&credits, &periods, multiplicity, |u, p, v| want.push((u, p, v)));
             want.sort_by_key(|a| (a.0, a.1));
             assert!(want.len() > 5);
+            // Partitions of 1 unit up to all of them; one round per period up to a single round.
             for cells in [1, 3, 6, 1 << 20] {
-                let mut got = Vec::new();
-                ctx.partitioned(&credits, &periods, multiplicity, cells, |u, p, v| {
-                    got.push((u, p, v))
-                });
-                got.sort_by_key(|a| (a.0, a.1));
-                assert_eq!(got, want, "block of {cells} cells");
+                for max_buffered in [1, 4, 1 << 20] {
+                    let mut got = Vec::new();
+                    ctx.partitioned(
+                        &credits,
+                        &periods,
+                        multiplicity,
+                        cells,
+                        max_buffered,
+                        |u, p, v| got.push((u, p, v)),
+                    );
+                    got.sort_by_key(|a| (a.0, a.1));
+                    assert_eq!(got, want, "{cells} cells, {max_buffered} buffered");
+                }
             }
         }
     }
