@@ -527,7 +527,7 @@ impl<'a> Context<'a> {
     #[inline]
     pub fn total(&self, m: usize) -> f64 {
         if self.kept(m) {
-            self.windowed.totals.get(m).copied().unwrap_or(0.0)
+            self.windowed.totals(&self.rows).get(m).copied().unwrap_or(0.0)
         } else {
             0.0
         }

@@ -178,8 +178,26 @@ pub struct Windowed {
     /// Model `i` counts rows `start[i]..end[i]`.
     pub start: Vec<u32>,
     pub end: Vec<u32>,
-    /// Sum of downloads over those rows.
-    pub totals: Vec<f64>,
+    /// Sum of downloads over those rows, summed on first use: views that read the rows
+    /// themselves (shares, trends, incidence ...) never need it.
+    totals: std::cell::OnceCell<Vec<f64>>,
+}
+
+impl Windowed {
+    /// Sum of downloads over each model's counted rows of `rows` (the rows the spans were made
+    /// from).
+    pub fn totals(&self, rows: &Rows) -> &[f64] {
+        self.totals.get_or_init(|| {
+            self.start
+                .iter()
+                .zip(&self.end)
+                .map(|(&a, &b)| {
+                    let (_, downloads) = rows.slice(a as usize, b as usize);
+                    downloads.iter().map(|&d| d as f64).sum()
+                })
+                .collect()
+        })
+    }
 }
 
 /// Applies the Rolling Window Filter (`window = Some(L)`) and the week range `from_week..=to_week`
@@ -195,11 +213,11 @@ pub fn window_spans(
     let mut out = Windowed {
         start: Vec::with_capacity(n),
         end: Vec::with_capacity(n),
-        totals: Vec::with_capacity(n),
+        totals: Default::default(),
     };
     for i in 0..n {
         let (a, b) = rows.range(i);
-        let (weeks, downloads) = rows.slice(a, b);
+        let (weeks, _) = rows.slice(a, b);
         let mut lo = from_week as i64;
         let mut hi = to_week as i64;
         if let Some(l) = window {
@@ -218,10 +236,8 @@ pub fn window_spans(
             let e = weeks.partition_point(|&w| (w as i64) <= hi);
             (s, e.max(s))
         };
-        let total: f64 = downloads.get(s..e).unwrap_or(&[]).iter().map(|&d| d as f64).sum();
         out.start.push((a + s) as u32);
         out.end.push((a + e) as u32);
-        out.totals.push(total);
     }
     out
 }
@@ -397,23 +413,23 @@ mod tests {
         // With L = 2 only weeks 10 and 11 count: 2 + 3 = 5.
         let r = rows(&[0, 5], &[9, 10, 11, 12, 20], &[1, 2, 3, 4, 5]);
         let w = window_spans(&r, &[10], Some(2), i32::MIN, i32::MAX);
-        assert_eq!((w.start[0], w.end[0], w.totals[0]), (1, 3, 5.0));
+        assert_eq!((w.start[0], w.end[0], w.totals(&r)[0]), (1, 3, 5.0));
         // Off: every row, 15.
         let w = window_spans(&r, &[10], None, i32::MIN, i32::MAX);
-        assert_eq!(w.totals[0], 15.0);
+        assert_eq!(w.totals(&r)[0], 15.0);
         // Off, weeks 11..=12 only: 3 + 4.
         let w = window_spans(&r, &[10], None, 11, 12);
-        assert_eq!(w.totals[0], 7.0);
+        assert_eq!(w.totals(&r)[0], 7.0);
         // L = 52 and week range 12..=30: weeks 12 and 20 → 9.
         let w = window_spans(&r, &[10], Some(52), 12, 30);
-        assert_eq!(w.totals[0], 9.0);
+        assert_eq!(w.totals(&r)[0], 9.0);
     }
 
     #[test]
     fn window_of_a_model_without_week_counts_nothing() {
         let r = rows(&[0, 0, 1], &[3], &[7]);
         let w = window_spans(&r, &[NO_WEEK, 3], Some(1), i32::MIN, i32::MAX);
-        assert_eq!(w.totals, vec![0.0, 7.0]);
+        assert_eq!(w.totals(&r), [0.0, 7.0]);
     }
 
     #[test]
@@ -439,7 +455,7 @@ mod tests {
     fn empty_rows_give_empty_results() {
         let r = rows(&[0], &[], &[]);
         assert!(window_spans(&r, &[], Some(52), i32::MIN, i32::MAX)
-            .totals
+            .totals(&r)
             .is_empty());
         assert_eq!(r.week_bounds(), None);
         // Inconsistent offsets read as empty, never panic.
