@@ -192,8 +192,9 @@ impl Windowed {
                 .iter()
                 .zip(&self.end)
                 .map(|(&a, &b)| {
+                    // Summed as integers (exact, and the adds vectorise), then converted.
                     let (_, downloads) = rows.slice(a as usize, b as usize);
-                    downloads.iter().map(|&d| d as f64).sum()
+                    downloads.iter().map(|&d| d as u64).sum::<u64>() as f64
                 })
                 .collect()
         })
@@ -232,8 +233,16 @@ pub fn window_spans(
         let (s, e) = if lo > hi {
             (0, 0)
         } else {
-            let s = weeks.partition_point(|&w| (w as i64) < lo);
-            let e = weeks.partition_point(|&w| (w as i64) <= hi);
+            // Usually every row is inside (the first download week is the creation week, the
+            // last is before `to` and within the window): checked at the ends before searching.
+            let s = match weeks.first() {
+                Some(&w) if (w as i64) >= lo => 0,
+                _ => weeks.partition_point(|&w| (w as i64) < lo),
+            };
+            let e = match weeks.last() {
+                Some(&w) if (w as i64) <= hi => weeks.len(),
+                _ => weeks.partition_point(|&w| (w as i64) <= hi),
+            };
             (s, e.max(s))
         };
         out.start.push((a + s) as u32);

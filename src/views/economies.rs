@@ -68,12 +68,32 @@ fn share(x: f64, total: f64) -> Option<f64> {
 
 /// Units with downloads > 0, the `k` largest first (ties: key ascending).
 fn top_units(ctx: &Context, totals: &[f64], k: usize) -> Vec<usize> {
-    let mut units: Vec<usize> = (0..totals.len()).filter(|&u| totals[u] > 0.0).collect();
     let cmp = |a: &usize, b: &usize| {
         totals[*b]
             .total_cmp(&totals[*a])
             .then_with(|| ctx.unit_key(*a).cmp(ctx.unit_key(*b)))
     };
+    if k <= 64 {
+        // One pass keeping the best k in order: most units fail a single comparison with the
+        // k-th best so far (at the model level there are a million of them).
+        let mut best: Vec<usize> = Vec::with_capacity(k + 1);
+        for (u, &t) in totals.iter().enumerate() {
+            if t.is_nan() || t <= 0.0 {
+                continue;
+            }
+            if best.len() == k {
+                match best.last() {
+                    Some(&last) if cmp(&u, &last).is_lt() => {}
+                    _ => continue,
+                }
+            }
+            let at = best.partition_point(|b| cmp(b, &u).is_lt());
+            best.insert(at, u);
+            best.truncate(k);
+        }
+        return best;
+    }
+    let mut units: Vec<usize> = (0..totals.len()).filter(|&u| totals[u] > 0.0).collect();
     if k < units.len() {
         units.select_nth_unstable_by(k, cmp);
         units.truncate(k);
