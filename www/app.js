@@ -446,6 +446,9 @@ async function renderExclusive(slot) {
  * change, the mark 'hubecon:views-updated' (detail {ms, views}) is set once every visible box
  * shows the new options, whichever run finishes the work.
  */
+/** Longest run of box drawing (ms) before the browser gets a turn to paint and handle input. */
+const RENDER_SLICE_MS = 50;
+
 function scheduleRender(reason) {
   const token = ++state.renderToken;
   if (reason === 'options') {
@@ -453,13 +456,18 @@ function scheduleRender(reason) {
   }
   queueMicrotask(async () => {
     const visible = [...state.slots.values()].filter((s) => s.visible);
+    let sliceStart = performance.now();
     for (const slot of visible) {
       if (token !== state.renderToken || !state.handle) return;
       if (slot.key === slotKey(slot)) continue;
       if (!(await renderExclusive(slot))) continue;
       if (state.pendingChange) state.pendingChange.views++;
-      // Let the browser paint between boxes so the page stays responsive.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      // Let the browser paint once a slice of work has run, so the page stays responsive; quick
+      // boxes are drawn together (a paint of the whole page between each costs more than they do).
+      if (performance.now() - sliceStart > RENDER_SLICE_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        sliceStart = performance.now();
+      }
     }
     if (token !== state.renderToken) return;
     const change = state.pendingChange;
