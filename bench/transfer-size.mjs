@@ -103,9 +103,7 @@ for (const [label, rows] of Object.entries(report)) {
 // The widget budget: the scripts a <hubecon-view> needs plus the wasm of the engine's small build
 // (no snapshot, no CSS).
 const widgetFiles = [
-  'hubecon-widget.js',
-  'engine.js',
-  'views.js',
+  'hubecon-widget.min.js', // hubecon-widget.js, engine.js and views.js, bundled and minified
   'vendor/plot.js',
   'pkg/hubecon_widget.js',
   'pkg/hubecon_widget_bg.wasm',

@@ -22,6 +22,7 @@ const SHELL = [
   'style.css',
   'theme.css',
   'hubecon-widget.js',
+  'hubecon-widget.min.js',
   'embed.html',
   'embed.js',
   'embed.css',

@@ -1374,7 +1374,7 @@ function combinedSvgText(svgs) {
 
 function embedCode(view, options, snapshotUrl, widgetBase) {
   const base = widgetBase ? new URL(widgetBase, location.href) : MODULE_BASE;
-  const script = new URL('hubecon-widget.js', base).href;
+  const script = new URL('hubecon-widget.min.js', base).href;
   const attrs = [`view="${escapeAttr(view)}"`];
   const snapshot = snapshotUrl ? new URL(snapshotUrl, location.href).href : 'YOUR-SNAPSHOT.arrow';
   attrs.push(`snapshot="${escapeAttr(snapshot)}"`);
@@ -1565,7 +1565,7 @@ export async function renderView(container, params = {}) {
     const area = el('textarea', { readonly: true, rows: '4', 'aria-label': 'Embed code', spellcheck: 'false' });
     area.value = code;
     const note = el('span');
-    embedBox.replaceChildren(el('label', { text: 'Embed code: paste it into a page (needs hubecon-widget.js and the snapshot on the same site, or served with CORS).' }), area, note);
+    embedBox.replaceChildren(el('label', { text: 'Embed code: paste it into a page (needs hubecon-widget.min.js and the snapshot on the same site, or served with CORS).' }), area, note);
     embedBox.hidden = false;
     area.focus();
     area.select();

@@ -349,7 +349,7 @@ test('dark mode, phone width, keyboard navigation and embed code', opts, async (
   // Embed code: a <hubecon-view> with the view, the snapshot and the non-default options.
   await box.locator('button[data-action="embed"]').click();
   const code = await box.locator('.hv-embed textarea').inputValue();
-  assert.match(code, /<script type="module" src="http:\/\/127\.0\.0\.1:\d+\/hubecon-widget\.js"><\/script>/);
+  assert.match(code, /<script type="module" src="http:\/\/127\.0\.0\.1:\d+\/hubecon-widget\.min\.js"><\/script>/);
   assert.match(code, /<hubecon-view view="leaderboard" snapshot="http:\/\/127\.0\.0\.1:\d+\/data\/[^"]+\.arrow" level="developer"><\/hubecon-view>/);
 
   // Phone width: nothing wider than the screen.
