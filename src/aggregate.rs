@@ -839,35 +839,7 @@ impl<'a> Context<'a> {
                         }
                     }
                 };
-                let mut consumed = 0;
-                let mut current = usize::MAX;
-                let mut sum = 0u64;
-                for (&wk, &d) in weeks.iter().zip(downloads) {
-                    let Some(&p) = usize::try_from(wk as i64 - first_week)
-                        .ok()
-                        .and_then(|k| period_of.get(k))
-                    else {
-                        consumed += 1;
-                        continue; // a week outside the map (cannot happen for counted rows)
-                    };
-                    let p = p as usize;
-                    if p >= p1 {
-                        break;
-                    }
-                    consumed += 1;
-                    if p != current {
-                        if sum > 0 {
-                            flush(current, sum);
-                        }
-                        current = p;
-                        sum = 0;
-                    }
-                    sum += d as u64;
-                }
-                if sum > 0 {
-                    flush(current, sum);
-                }
-                *next += consumed;
+                *next += period_runs_before(weeks, downloads, periods, p1, &mut flush) as u32;
             }
             let cells = per_partition * block;
             if dense.len() < cells {
@@ -932,13 +904,32 @@ impl<'a> Context<'a> {
 /// downloads. A model's weeks increase and periods do not decrease with the week, so each period
 /// of a model is one run: no scratch space is needed.
 #[inline]
-pub fn period_runs(weeks: &[u16], downloads: &[u32], periods: &PeriodMap, mut f: impl FnMut(usize, u64)) {
+pub fn period_runs(weeks: &[u16], downloads: &[u32], periods: &PeriodMap, f: impl FnMut(usize, u64)) {
+    period_runs_before(weeks, downloads, periods, usize::MAX, f);
+}
+
+/// [`period_runs`] over the rows before the first one in period `stop` or later; returns how many
+/// rows it read (rows of weeks outside the map are read and skipped).
+#[inline]
+pub fn period_runs_before(
+    weeks: &[u16],
+    downloads: &[u32],
+    periods: &PeriodMap,
+    stop: usize,
+    mut f: impl FnMut(usize, u64),
+) -> usize {
+    let mut read = 0;
     let mut current = usize::MAX;
     let mut sum = 0u64;
     for (&wk, &d) in weeks.iter().zip(downloads) {
         let Some(p) = periods.of_week(wk as i32) else {
+            read += 1;
             continue;
         };
+        if p >= stop {
+            break;
+        }
+        read += 1;
         if p != current {
             if sum > 0 {
                 f(current, sum);
@@ -951,6 +942,7 @@ pub fn period_runs(weeks: &[u16], downloads: &[u32], periods: &PeriodMap, mut f:
     if sum > 0 {
         f(current, sum);
     }
+    read
 }
 
 #[cfg(test)]

@@ -163,17 +163,7 @@ pub fn measures(values: &mut [f64]) -> Measures {
             (None, None) => break,
         }
     }
-    let top = |k: usize| largest.iter().take(k).sum::<f64>() / total;
-    let nf = n as f64;
-    Measures {
-        units: n,
-        total,
-        hhi: Some(squares),
-        gini: Some(2.0 * weighted / (nf * total) - (nf + 1.0) / nf),
-        top1: Some(top(1)),
-        top10: Some(top(10)),
-        top100: Some(top(100)),
-    }
+    from_sums(n, total, squares, weighted, &largest)
 }
 
 /// [`measures`] by sorting every value.
@@ -196,8 +186,15 @@ fn measures_sorted(values: &mut [f64]) -> Measures {
         squares += (x / total) * (x / total);
         weighted += (i + 1) as f64 * x;
     }
+    let largest: Vec<f64> = positive.iter().rev().take(100).copied().collect();
+    from_sums(n, total, squares, weighted, &largest)
+}
+
+/// The measures of `n` positive values with sum `total`, Σ (x/total)², Σ rank·x over ascending
+/// ranks, and the largest (up to 100) in descending order.
+fn from_sums(n: usize, total: f64, squares: f64, weighted: f64, largest: &[f64]) -> Measures {
+    let top = |k: usize| largest.iter().take(k).sum::<f64>() / total;
     let nf = n as f64;
-    let top = |k: usize| positive.iter().rev().take(k).sum::<f64>() / total;
     Measures {
         units: n,
         total,
