@@ -6,7 +6,8 @@
 // N-model snapshot (built once with the CLI into target/e2e-fixtures/): time to first chart with a
 // cold cache (fresh profile) and a warm one (reload in the same profile: HTTP cache and service
 // worker), the engine's decode time, the latency of one option change (window-weeks) until every
-// visible view is redrawn, and each view's draw time (compute + chart) when scrolled to.
+// visible view is redrawn, each view's draw time (compute + chart) when scrolled to, and the
+// option change again with the page scrolled to each box (`optionChangeScrolledTo`).
 // Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated' (app.js) and
 // 'hubecon:snapshot-decode' (engine.js).
 import { execFileSync } from 'node:child_process';
@@ -73,7 +74,10 @@ async function optionChange(page, value) {
     const all = performance.getEntriesByName('hubecon:views-updated');
     // Which boxes were redrawn, with their engine and whole-box times.
     const boxes = [...document.querySelectorAll('section.panel[data-ms]')]
-      .filter((n) => n.getBoundingClientRect().top < window.innerHeight + 400)
+      .filter((n) => {
+        const r = n.getBoundingClientRect();
+        return r.bottom > 0 && r.top < window.innerHeight;
+      })
       .map((n) => `${n.id.replace(/^panel-/, '')} ${n.dataset.computeMs}/${n.dataset.ms}`);
     return { ...all[all.length - 1].detail, boxes };
   });
@@ -101,12 +105,38 @@ async function perViewTimes(page) {
   return out;
 }
 
+/**
+ * The same option change with the page scrolled to each box in turn (its top at the top of the
+ * window): the latency until every box then in view is redrawn. Each change uses a window length
+ * not used before on the page, so no engine cache holds its results.
+ */
+async function optionChangeAtEachBox(page, firstValue) {
+  const ids = await page.$$eval('section.panel', (ns) => ns.map((n) => n.id));
+  const out = {};
+  let value = firstValue;
+  for (const id of ids) {
+    await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: 'start' }), id);
+    // Let the scroll's own redraws finish first.
+    await page.waitForTimeout(300);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('section.panel')].every((n) => n.getAttribute('aria-busy') !== 'true'),
+      null,
+      { timeout: 600000 },
+    );
+    await page.waitForTimeout(200);
+    const r = await optionChange(page, value++);
+    out[id.replace(/^panel-/, '')] = { ms: Math.round(r.ms), boxes: r.boxes.join(', ') };
+  }
+  return out;
+}
+
 async function measure(server, target) {
   const url = `${server.url}index.html?snapshot=${encodeURIComponent(target.query)}`;
   const cold = [];
   const warm = [];
   const changes = [];
   let views = null;
+  let byPosition = null;
   for (let run = 0; run < RUNS; run++) {
     const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
     try {
@@ -116,7 +146,10 @@ async function measure(server, target) {
       await page.waitForTimeout(1500);
       warm.push(await firstChart(page, url));
       for (const v of [26, 39, 52]) changes.push(await optionChange(page, v));
-      if (run === 0) views = await perViewTimes(page);
+      if (run === 0) {
+        views = await perViewTimes(page);
+        byPosition = await optionChangeAtEachBox(page, 30);
+      }
     } finally {
       await browser.close();
     }
@@ -133,6 +166,7 @@ async function measure(server, target) {
     optionChangeBoxes: changes.at(-1)?.boxes,
     runs: RUNS,
     perViewMs: views,
+    optionChangeScrolledTo: byPosition,
   };
 }
 

@@ -34,6 +34,11 @@ pub const PARTITION_CELLS: usize = 1 << 21;
 /// Most contributions [`Context::for_each_unit_period`] buffers at once (12 bytes each, so 96 MiB); beyond
 /// it the periods are taken in several rounds.
 pub const MAX_BUFFERED_ENTRIES: usize = 1 << 23;
+/// Units × periods up to this many cells (1 MiB of sums) are summed in one dense block.
+pub const DENSE_CELLS: usize = 1 << 17;
+/// The unit-by-unit pass is taken when the units' models come in runs of consecutive models this
+/// long on average (then it reads the rows nearly in order and needs no buffers).
+pub const UNIT_MAJOR_MIN_RUN: usize = 8;
 
 /// How many window-range entries the cache keeps (each is 16 bytes per model).
 const WINDOW_CACHE_ENTRIES: usize = 4;
@@ -308,6 +313,13 @@ impl PeriodMap {
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
     }
+    /// Whether each week of the map is its own period (period = week − first week; with a
+    /// sub-range of weeks only, the map's weeks are still consecutive).
+    pub fn is_weekly(&self) -> bool {
+        self.period_of.len() == self.labels.len()
+            && self.period_of.iter().enumerate().all(|(k, &p)| p as usize == k)
+    }
+
     /// The period of a week; `None` outside the map.
     #[inline]
     pub fn of_week(&self, week: i32) -> Option<usize> {
@@ -619,9 +631,12 @@ impl<'a> Context<'a> {
     /// bootstrap draw) multiplies model `m`'s rows.
     ///
     /// At the model level the units are the models, so the pass goes unit by unit in row order.
-    /// At the other levels a unit's models are scattered over the rows; visiting them unit by unit
-    /// would jump around memory, so the pass goes in row order and partitions the sums by unit
-    /// ([`Context::partitioned`]).
+    /// At the developer level of a snapshot grouped by developer ([`Snapshot::grouped_by_author`],
+    /// the layout `hubecon build` writes) with direct attribution, each unit's models are
+    /// consecutive rows too, and the same unit-by-unit pass reads the rows in order. Otherwise a
+    /// unit's models are scattered over the rows (countries, root attribution, snapshots in
+    /// another order); visiting them unit by unit would jump around memory, so the pass goes in
+    /// row order and partitions the sums by unit ([`Context::partitioned`]).
     pub fn for_each_unit_period(
         &self,
         credits: &Credits,
@@ -636,6 +651,13 @@ impl<'a> Context<'a> {
             } else {
                 self.unit_major(credits, periods, multiplicity, emit)
             }
+        } else if credits.units().saturating_mul(periods.len()) <= DENSE_CELLS {
+            // Few units (countries, org types): every row adds straight into one small block.
+            self.dense_units(credits, periods, multiplicity, emit)
+        } else if credits.model_runs.saturating_mul(UNIT_MAJOR_MIN_RUN) <= credits.model.len() {
+            // Each unit's models sit together (a snapshot grouped by developer, direct
+            // attribution): unit by unit, the rows are read front to back.
+            self.unit_major(credits, periods, multiplicity, emit)
         } else {
             self.partitioned(
                 credits,
@@ -655,7 +677,53 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The unit-by-unit pass of [`Context::for_each_unit_period`].
+    /// The pass of [`Context::for_each_unit_period`] when units × periods fit in [`DENSE_CELLS`]:
+    /// one read of the rows in order adds each into a dense unit × period block; then the block
+    /// is emitted unit by unit, periods in order.
+    pub fn dense_units(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        multiplicity: Option<&[u32]>,
+        mut emit: impl FnMut(usize, usize, f64),
+    ) {
+        let (units, np) = (credits.units(), periods.len());
+        if units == 0 || np == 0 {
+            return;
+        }
+        let mut dense = std::mem::take(&mut *self.cache.dense.borrow_mut());
+        dense.clear();
+        dense.resize(units * np, 0.0);
+        let weekly = periods.is_weekly();
+        for m in 0..self.s.models() {
+            if !self.kept(m) {
+                continue;
+            }
+            let (weeks, downloads) = self.model_rows(m);
+            if weeks.is_empty() {
+                continue;
+            }
+            let (us, ws) = credits.of_model(m);
+            for (&u, &w) in us.iter().zip(ws) {
+                let factor = Self::factor(multiplicity, m, w);
+                let base = u as usize * np;
+                if let (true, Some(row)) = (factor > 0.0, dense.get_mut(base..base + np)) {
+                    add_rows(row, periods, weekly, weeks, downloads, factor);
+                }
+            }
+        }
+        for (k, x) in dense.iter_mut().enumerate() {
+            if *x > 0.0 {
+                emit(k / np, k % np, *x);
+            }
+            *x = 0.0; // the partitioned pass expects a zeroed block
+        }
+        *self.cache.dense.borrow_mut() = dense;
+    }
+
+    /// The unit-by-unit pass of [`Context::for_each_unit_period`]: a unit's sums build up in a
+    /// dense row of periods, swept between the first and last period it touched (a model's
+    /// periods are one range, so a unit's are mostly one too) and emitted in period order.
     pub fn unit_major(
         &self,
         credits: &Credits,
@@ -664,9 +732,11 @@ impl<'a> Context<'a> {
         mut emit: impl FnMut(usize, usize, f64),
     ) {
         let mut scratch = vec![0.0; periods.len()];
-        let mut touched: Vec<usize> = Vec::new();
-        for u in 0..credits.units() {
+        let weekly = periods.is_weekly();
+        for &u in &credits.unit_order {
+            let u = u as usize;
             let (ms, ws) = credits.of(u);
+            let (mut lo, mut hi) = (usize::MAX, 0);
             for (&m, &w) in ms.iter().zip(ws) {
                 let m = m as usize;
                 let factor = Self::factor(multiplicity, m, w);
@@ -674,22 +744,23 @@ impl<'a> Context<'a> {
                     continue;
                 }
                 let (weeks, downloads) = self.model_rows(m);
-                period_runs(weeks, downloads, periods, |p, sum| {
-                    if let Some(x) = scratch.get_mut(p) {
-                        if *x == 0.0 {
-                            touched.push(p);
-                        }
-                        *x += factor * sum as f64;
-                    }
-                });
-            }
-            for &p in &touched {
-                if scratch[p] > 0.0 {
-                    emit(u, p, scratch[p]);
+                // Weeks increase, so the model's first and last rows bound its periods.
+                if let (Some(&a), Some(&b)) = (weeks.first(), weeks.last()) {
+                    let period = |w: u16| periods.of_week(w as i32);
+                    let (first, last) = (period(a), period(b));
+                    lo = lo.min(first.unwrap_or(0));
+                    hi = hi.max(last.unwrap_or(periods.len().saturating_sub(1)));
                 }
-                scratch[p] = 0.0;
+                add_rows(&mut scratch, periods, weekly, weeks, downloads, factor);
             }
-            touched.clear();
+            if let Some(touched) = scratch.get_mut(lo..=hi) {
+                for (k, x) in touched.iter_mut().enumerate() {
+                    if *x > 0.0 {
+                        emit(u, lo + k, *x);
+                    }
+                    *x = 0.0;
+                }
+            }
         }
     }
 
@@ -897,6 +968,51 @@ impl<'a> Context<'a> {
             let (weeks, downloads) = self.model_rows(m);
             period_runs(weeks, downloads, periods, |p, sum| emit(m, p, sum as f64));
         }
+    }
+}
+
+/// Adds `factor ×` each row's downloads to `sums[period of its week]` (rows of weeks outside the
+/// map are skipped). `weekly` says that each week is its own period ([`PeriodMap::is_weekly`]):
+/// then each row adds straight into its cell. Otherwise the rows of one period, which come
+/// together since a model's weeks increase, are summed first (as integers): adding each row to
+/// the same cell in memory would wait on the previous add.
+#[inline(never)]
+pub fn add_rows(
+    sums: &mut [f64],
+    periods: &PeriodMap,
+    weekly: bool,
+    weeks: &[u16],
+    downloads: &[u32],
+    factor: f64,
+) {
+    let (period_of, first_week) = (&periods.period_of[..], periods.first_week);
+    if weekly {
+        for (&wk, &d) in weeks.iter().zip(downloads) {
+            let k = (wk as i32).wrapping_sub(first_week) as u32 as usize;
+            if let Some(x) = sums.get_mut(k) {
+                *x += factor * d as f64;
+            }
+        }
+        return;
+    }
+    let mut current = usize::MAX;
+    let mut run = 0u64;
+    for (&wk, &d) in weeks.iter().zip(downloads) {
+        let k = (wk as i32).wrapping_sub(first_week) as u32 as usize;
+        let Some(&p) = period_of.get(k) else {
+            continue;
+        };
+        if p as usize != current {
+            if let Some(x) = sums.get_mut(current) {
+                *x += factor * run as f64;
+            }
+            current = p as usize;
+            run = 0;
+        }
+        run += d as u64;
+    }
+    if let Some(x) = sums.get_mut(current) {
+        *x += factor * run as f64;
     }
 }
 

@@ -177,6 +177,13 @@ pub struct Credits {
     pub by_model_offsets: Vec<u32>,
     pub by_model_unit: Vec<u32>,
     pub by_model_weight: Vec<f64>,
+    /// How many runs of consecutive models the units' entries make (each unit's models listed
+    /// in order, a run broken wherever the next model is not the previous one + 1). Few runs
+    /// mean a unit-by-unit pass reads the rows front to back.
+    pub model_runs: usize,
+    /// The units that have entries, in the order of their first model: a unit-by-unit pass in
+    /// this order meets the rows of a snapshot grouped by unit front to back.
+    pub unit_order: Vec<u32>,
 }
 
 impl Credits {
@@ -290,7 +297,27 @@ pub fn credits(
         }
         by_model_offsets.push(by_model_unit.len() as u32);
     }
+    let mut seen = vec![false; units];
+    let mut unit_order = Vec::new();
+    for &u in &by_model_unit {
+        if let Some(s) = seen.get_mut(u as usize) {
+            if !*s {
+                *s = true;
+                unit_order.push(u);
+            }
+        }
+    }
+    let mut model_runs = 0;
+    for u in 0..units {
+        let unit_models = model
+            .get(offsets[u] as usize..offsets[u + 1] as usize)
+            .unwrap_or(&[]);
+        model_runs += unit_models.windows(2).filter(|w| w[1] != w[0] + 1).count()
+            + usize::from(!unit_models.is_empty());
+    }
     Credits {
+        model_runs,
+        unit_order,
         unit_offsets: offsets,
         model,
         weight,

@@ -477,3 +477,266 @@ impl Snapshot {
         crate::snapshot_io::validate(self)
     }
 }
+
+/// The layout `hubecon build` writes: each developer's models in consecutive rows.
+///
+/// Rows (models) may come in any order; the order changes no figure. Grouping a developer's models
+/// lets the developer-level passes of the Economies engine read the weekly rows front to back
+/// (one unit after the other) instead of scattering every row over all developers.
+impl Snapshot {
+    /// Whether every developer's models sit in consecutive rows (models without a developer too).
+    /// An empty snapshot is grouped.
+    pub fn is_grouped_by_author(&self) -> bool {
+        let mut seen = vec![false; self.author.values.len() + 1];
+        let mut previous = None;
+        for &code in &self.author.codes {
+            if previous == Some(code) {
+                continue;
+            }
+            let slot = (code as usize).min(self.author.values.len());
+            if seen.get(slot).copied().unwrap_or(true) {
+                return false;
+            }
+            seen[slot] = true;
+            previous = Some(code);
+        }
+        true
+    }
+
+    /// The same snapshot with its models reordered so that each developer's models are
+    /// consecutive: developers in the order of their first model, each one's models in their
+    /// previous order, models without a developer last. Base-model links follow their models.
+    ///
+    /// Developer codes are renumbered in the order of their first model (developers without a
+    /// model after those), so that a pass over the developers in code order also goes front to
+    /// back.
+    pub fn grouped_by_author(self) -> Snapshot {
+        let mut s = if self.is_grouped_by_author() {
+            self
+        } else {
+            self.group_rows_by_author()
+        };
+        s.author = codes_in_row_order(s.author);
+        s
+    }
+
+    fn group_rows_by_author(self) -> Snapshot {
+        let n = self.models();
+        let mut first_row = vec![u32::MAX; self.author.values.len()];
+        for (m, &code) in self.author.codes.iter().enumerate() {
+            if let Some(f) = first_row.get_mut(code as usize) {
+                if *f == u32::MAX {
+                    *f = m as u32;
+                }
+            }
+        }
+        let group = |m: usize| {
+            let code = self.author.codes.get(m).copied().unwrap_or(NULL_CODE);
+            first_row.get(code as usize).copied().unwrap_or(u32::MAX)
+        };
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by_key(|&m| (group(m as usize), m)); // stable within a developer
+        self.permuted(&order)
+    }
+
+    /// The models in the order `order` (new row `i` is old row `order[i]`); `order` must be a
+    /// permutation of `0..models()`, else the snapshot comes back unchanged.
+    pub fn permuted(self, order: &[u32]) -> Snapshot {
+        let n = self.models();
+        let mut new_row = vec![u32::MAX; n];
+        for (i, &old) in order.iter().enumerate() {
+            match new_row.get_mut(old as usize) {
+                Some(slot) if *slot == u32::MAX => *slot = i as u32,
+                _ => return self,
+            }
+        }
+        if order.len() != n {
+            return self;
+        }
+        fn take<T: Copy>(v: &[T], order: &[u32]) -> Vec<T> {
+            if v.len() != order.len() {
+                return v.to_vec(); // an absent (empty) column stays absent
+            }
+            order.iter().map(|&m| v[m as usize]).collect()
+        }
+        fn take_csr<T: Copy>(offsets: &[u32], values: &[T], order: &[u32]) -> (Vec<u32>, Vec<T>) {
+            if offsets.len() != order.len() + 1 {
+                return (offsets.to_vec(), values.to_vec());
+            }
+            let mut out_offsets = Vec::with_capacity(offsets.len());
+            let mut out_values = Vec::with_capacity(values.len());
+            out_offsets.push(0);
+            for &m in order {
+                let (a, b) = (offsets[m as usize] as usize, offsets[m as usize + 1] as usize);
+                out_values.extend_from_slice(values.get(a..b).unwrap_or(&[]));
+                out_offsets.push(out_values.len() as u32);
+            }
+            (out_offsets, out_values)
+        }
+        let categorical = |c: Categorical| Categorical {
+            codes: take(&c.codes, order),
+            values: c.values,
+        };
+        let multi = |c: MultiLabel| {
+            let (offsets, codes) = take_csr(&c.offsets, &c.codes, order);
+            MultiLabel {
+                offsets,
+                codes,
+                values: c.values,
+            }
+        };
+        let (base_offsets, base_model) = take_csr(&self.base_offsets, &self.base_model, order);
+        let base_model = base_model
+            .into_iter()
+            .map(|b| new_row.get(b as usize).copied().unwrap_or(b))
+            .collect();
+        let (_, base_relation) = take_csr(&self.base_offsets, &self.base_relation, order);
+        let (weekly_offsets, weekly_week) = take_csr(&self.weekly_offsets, &self.weekly_week, order);
+        let (_, weekly_downloads) = take_csr(&self.weekly_offsets, &self.weekly_downloads, order);
+        Snapshot {
+            meta: self.meta,
+            id: order.iter().map(|&m| self.id.get(m as usize)).collect(),
+            author: categorical(self.author),
+            created: take(&self.created, order),
+            base_offsets,
+            base_model,
+            base_relation,
+            likes: take(&self.likes, order),
+            downloads_30d: take(&self.downloads_30d, order),
+            downloads_all_time: take(&self.downloads_all_time, order),
+            weekly_offsets,
+            weekly_week,
+            weekly_downloads,
+            params: take(&self.params, order),
+            params_source: take(&self.params_source, order),
+            file_bytes: take(&self.file_bytes, order),
+            pipeline_tag: categorical(self.pipeline_tag),
+            library: categorical(self.library),
+            license: categorical(self.license),
+            gated: categorical(self.gated),
+            languages: multi(self.languages),
+            input_modalities: multi(self.input_modalities),
+            output_modalities: multi(self.output_modalities),
+            architecture: categorical(self.architecture),
+            training_methods: multi(self.training_methods),
+            training_data: categorical(self.training_data),
+            org_type: categorical(self.org_type),
+            country: categorical(self.country),
+        }
+    }
+}
+
+/// The same column with codes renumbered in the order of their first row; values without a row
+/// keep their relative order after those. Unchanged when already in that order.
+fn codes_in_row_order(c: Categorical) -> Categorical {
+    let k = c.values.len();
+    let mut new_code = vec![NULL_CODE; k];
+    let mut next = 0u32;
+    for &code in &c.codes {
+        if let Some(slot) = new_code.get_mut(code as usize) {
+            if *slot == NULL_CODE {
+                *slot = next;
+                next += 1;
+            }
+        }
+    }
+    for slot in new_code.iter_mut().filter(|x| **x == NULL_CODE) {
+        *slot = next;
+        next += 1;
+    }
+    if new_code.iter().enumerate().all(|(i, &x)| x as usize == i) {
+        return c;
+    }
+    let mut values = vec![String::new(); k];
+    for (old, value) in c.values.into_iter().enumerate() {
+        if let Some(v) = new_code.get(old).and_then(|&x| values.get_mut(x as usize)) {
+            *v = value;
+        }
+    }
+    let codes = c
+        .codes
+        .iter()
+        .map(|&code| new_code.get(code as usize).copied().unwrap_or(NULL_CODE))
+        .collect();
+    Categorical { codes, values }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four models: a (dev x), b (dev y) derived from a, c (dev x) derived from b, d (no dev).
+    fn tiny() -> Snapshot {
+        let mut s = Snapshot {
+            id: ["x/a", "y/b", "x/c", "d"].into_iter().collect(),
+            author: Categorical {
+                codes: vec![0, 1, 0, NULL_CODE],
+                values: vec!["x".into(), "y".into()],
+            },
+            created: vec![10, 20, 30, 40],
+            base_offsets: vec![0, 0, 1, 2, 2],
+            base_model: vec![0, 1],
+            base_relation: vec![Relation::Finetune, Relation::Quantized],
+            weekly_offsets: vec![0, 2, 2, 3, 4],
+            weekly_week: vec![1, 2, 5, 7],
+            weekly_downloads: vec![100, 200, 50, 9],
+            likes: vec![1.0, 2.0, 3.0, 4.0],
+            ..Default::default()
+        };
+        s.languages = MultiLabel {
+            offsets: vec![0, 1, 1, 3, 3],
+            codes: vec![0, 0, 1],
+            values: vec!["en".into(), "fr".into()],
+        };
+        s
+    }
+
+    #[test]
+    fn grouping_by_author_moves_every_column_and_remaps_links() {
+        let s = tiny();
+        assert!(!s.is_grouped_by_author()); // x, y, x
+        let g = s.grouped_by_author();
+        assert!(g.is_grouped_by_author());
+        // x's models first (a, c), then y's (b), then the model without a developer (d).
+        assert_eq!(g.id.iter().collect::<Vec<_>>(), ["x/a", "x/c", "y/b", "d"]);
+        assert_eq!(g.author.codes, [0, 0, 1, NULL_CODE]);
+        assert_eq!(g.created, [10, 30, 20, 40]);
+        assert_eq!(g.likes, [1.0, 3.0, 2.0, 4.0]);
+        // c (now row 1) derives from b (now row 2) by quantization; b (row 2) from a (row 0).
+        assert_eq!(g.bases(1), (&[2u32][..], &[Relation::Quantized][..]));
+        assert_eq!(g.bases(2), (&[0u32][..], &[Relation::Finetune][..]));
+        assert_eq!(g.bases(0).0.len(), 0);
+        assert_eq!(g.weekly(0), (&[1u16, 2][..], &[100u32, 200][..]));
+        assert_eq!(g.weekly(1), (&[5u16][..], &[50u32][..]));
+        assert_eq!(g.weekly(2).0.len(), 0);
+        assert_eq!(g.weekly(3), (&[7u16][..], &[9u32][..]));
+        assert_eq!(g.languages.offsets, [0, 1, 3, 3, 3]);
+        assert_eq!(g.languages.codes, [0, 0, 1]);
+        // Absent columns stay absent.
+        assert!(g.params.is_empty());
+    }
+
+    #[test]
+    fn developer_codes_follow_the_rows() {
+        let mut s = tiny();
+        // y's code first in the dictionary, an unused developer z in the middle.
+        s.author = Categorical {
+            codes: vec![2, 0, 2, NULL_CODE],
+            values: vec!["y".into(), "z".into(), "x".into()],
+        };
+        let g = s.grouped_by_author();
+        assert_eq!(g.id.iter().collect::<Vec<_>>(), ["x/a", "x/c", "y/b", "d"]);
+        assert_eq!(g.author.values, ["x", "y", "z"]);
+        assert_eq!(g.author.codes, [0, 0, 1, NULL_CODE]);
+    }
+
+    #[test]
+    fn a_grouped_snapshot_and_a_bad_order_are_left_alone() {
+        let g = tiny().grouped_by_author();
+        let again = g.clone().grouped_by_author();
+        assert_eq!(again, g);
+        assert_eq!(g.clone().permuted(&[0, 0, 1, 2]), g); // not a permutation
+        assert_eq!(g.clone().permuted(&[0, 1]), g); // too short
+        assert!(Snapshot::default().is_grouped_by_author());
+    }
+}

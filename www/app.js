@@ -8,7 +8,7 @@
 // snapshot loaded) and 'hubecon:views-updated' (detail {ms, views}) after an option change.
 
 import { loadSnapshot, listSnapshots, loadWasm, registerOffline, releaseSnapshot, errorMessage } from './engine.js';
-import { renderView, PANELS, viewTitle, loadLibs } from './views.js';
+import { renderView, PANELS, viewTitle, viewOptions, loadLibs } from './views.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -379,7 +379,7 @@ function slotKey(slot) {
   return JSON.stringify([
     state.snapshotParam,
     state.info && state.info.content_hash,
-    panelOptions(slot.panel),
+    viewOptions(slot.panel.view, panelOptions(slot.panel)),
     document.documentElement.dataset.theme || '',
     state.themeGeneration || 0,
     state.widthBucket || 0,
@@ -443,8 +443,9 @@ async function renderExclusive(slot) {
 /**
  * Redraws every visible box whose inputs changed; boxes out of sight wait until they scroll in.
  * A newer call supersedes a running one (which stops after its current box). After an option
- * change, the mark 'hubecon:views-updated' (detail {ms, views}) is set once every visible box
- * shows the new options, whichever run finishes the work.
+ * change, the mark 'hubecon:views-updated' (detail {ms, views}) is set once every box on screen
+ * shows the new options, whichever run finishes the work; boxes just outside the screen (within
+ * the observer's margin) are redrawn after that.
  */
 /** Longest run of box drawing (ms) before the browser gets a turn to paint and handle input. */
 const RENDER_SLICE_MS = 50;
@@ -456,20 +457,30 @@ function scheduleRender(reason) {
   }
   queueMicrotask(async () => {
     const visible = [...state.slots.values()].filter((s) => s.visible);
+    // Boxes on screen first; then those within the observer's margin, drawn ahead of a scroll.
+    const onScreen = (slot) => {
+      const r = slot.node.getBoundingClientRect();
+      return r.bottom > 0 && r.top < window.innerHeight;
+    };
+    const shown = visible.filter(onScreen);
+    const ahead = visible.filter((slot) => !onScreen(slot));
     let sliceStart = performance.now();
-    for (const slot of visible) {
-      if (token !== state.renderToken || !state.handle) return;
-      if (slot.key === slotKey(slot)) continue;
-      if (!(await renderExclusive(slot))) continue;
-      if (state.pendingChange) state.pendingChange.views++;
-      // Let the browser paint once a slice of work has run, so the page stays responsive; quick
-      // boxes are drawn together (a paint of the whole page between each costs more than they do).
-      if (performance.now() - sliceStart > RENDER_SLICE_MS) {
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        sliceStart = performance.now();
+    const draw = async (slots) => {
+      for (const slot of slots) {
+        if (token !== state.renderToken || !state.handle) return false;
+        if (slot.key === slotKey(slot)) continue;
+        if (!(await renderExclusive(slot))) continue;
+        if (state.pendingChange && slots === shown) state.pendingChange.views++;
+        // Let the browser paint once a slice of work has run, so the page stays responsive; quick
+        // boxes are drawn together (a paint of the whole page between each costs more than they do).
+        if (performance.now() - sliceStart > RENDER_SLICE_MS) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          sliceStart = performance.now();
+        }
       }
-    }
-    if (token !== state.renderToken) return;
+      return token === state.renderToken;
+    };
+    if (!(await draw(shown))) return;
     const change = state.pendingChange;
     if (change) {
       state.pendingChange = null;
@@ -477,6 +488,7 @@ function scheduleRender(reason) {
       performance.mark('hubecon:views-updated', { detail: { ms, views: change.views } });
       $('views').dataset.updateMs = ms.toFixed(1);
     }
+    await draw(ahead);
   });
 }
 

@@ -130,9 +130,34 @@ export function viewTitle(view, options = {}) {
   return base;
 }
 
+// Options only the lineage views read (CLI names), and which of all options each lineage view
+// reads. Every other view reads every option but these.
+const LINEAGE_ONLY_OPTIONS = ['window-days', 'unbounded', 'transitive', 'score-roots', 'weighted', 'min-siblings', 'crowding-days'];
+const MDI_OPTIONS = ['relations', 'window-days', 'unbounded', 'transitive', 'score-roots'];
+const VIEW_OPTIONS = {
+  info: [],
+  mdi: [...MDI_OPTIONS, 'weighted'],
+  'mdi-summary': [...MDI_OPTIONS, 'top'],
+  race: ['relations', 'min-siblings', 'crowding-days'],
+  'race-data': ['relations', 'min-siblings', 'crowding-days'],
+};
+
+/**
+ * The options a view reads, out of a full option set: a box is recomputed only when one of these
+ * changes (a new rolling window leaves the lineage boxes as they are).
+ */
+export function viewOptions(view, options = {}) {
+  const names = VIEW_OPTIONS[view];
+  const out = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (names ? names.includes(k) : !LINEAGE_ONLY_OPTIONS.includes(k)) out[k] = v;
+  }
+  return out;
+}
+
 /** The engine view and options a box computes (`map` is the full country leaderboard). */
 export function engineCall(view, options = {}) {
-  const opts = { ...options };
+  const opts = viewOptions(view, options);
   for (const [k, v] of Object.entries(opts)) {
     if (v === undefined || v === null || v === '') delete opts[k];
   }

@@ -65,7 +65,8 @@ pub fn cli_build(flags: &[(String, String)]) -> Result<()> {
         None => crate::snapshot_io::DEFAULT_CODEC,
     };
     let started = std::time::Instant::now();
-    let snapshot = build(source, flags)?;
+    // The layout of every written snapshot: a developer's models in consecutive rows.
+    let snapshot = build(source, flags)?.grouped_by_author();
     let built = started.elapsed();
     let bytes = crate::snapshot_io::write_with(&snapshot, codec)?;
     std::fs::write(out, &bytes).map_err(|e| Error::input(out, e.to_string()))?;

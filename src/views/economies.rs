@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::aggregate::{cut_days, cut_index, cut_labels, period_runs, Context, PeriodMap};
+use crate::aggregate::{add_rows, cut_days, cut_index, cut_labels, period_runs, Context, PeriodMap};
 use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
@@ -842,14 +842,56 @@ fn trends(ctx: &mut Context) -> Result<Report> {
             ),
         ));
     }
+    // acc[k * np + p]: downloads of value k in period p, a small block. Each model's rows are
+    // summed by period once, then added to the total and to each of its values.
     let mut acc = vec![0.0; np * nv];
     let mut total = vec![0.0; np];
-    ctx.for_each_model_period(&periods, |m, p, v| {
-        total[p] += v;
-        labels.each(m, |k| acc[p * nv + k] += v);
-    });
+    let mut values: Vec<usize> = Vec::new();
+    let mut runs: Vec<(usize, f64)> = Vec::new();
+    let weekly = periods.is_weekly();
+    for m in 0..ctx.s.models() {
+        if !ctx.kept(m) {
+            continue;
+        }
+        let (weeks, downloads) = ctx.model_rows(m);
+        if weekly {
+            // Each row is its own period: adding rows straight into place beats making runs.
+            add_rows(&mut total, &periods, true, weeks, downloads, 1.0);
+            labels.each(m, |k| {
+                if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
+                    add_rows(row, &periods, true, weeks, downloads, 1.0);
+                }
+            });
+            continue;
+        }
+        runs.clear();
+        period_runs(weeks, downloads, &periods, |p, sum| runs.push((p, sum as f64)));
+        values.clear();
+        labels.each(m, |k| values.push(k));
+        for &(p, v) in &runs {
+            if let Some(t) = total.get_mut(p) {
+                *t += v;
+            }
+        }
+        for &k in &values {
+            if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
+                for &(p, v) in &runs {
+                    if let Some(x) = row.get_mut(p) {
+                        *x += v;
+                    }
+                }
+            }
+        }
+    }
+    let at = |p: usize, k: usize| acc.get(k * np + p).copied().unwrap_or(0.0);
     let mut order: Vec<(usize, f64)> = (0..nv)
-        .map(|k| (k, (0..np).map(|p| acc[p * nv + k]).sum::<f64>()))
+        .map(|k| {
+            (
+                k,
+                acc.get(k * np..(k + 1) * np)
+                    .map_or(0.0, |r| r.iter().sum::<f64>()),
+            )
+        })
         .filter(|x| x.1 > 0.0)
         .collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -859,8 +901,8 @@ fn trends(ctx: &mut Context) -> Result<Report> {
         for (j, &(k, _)) in order.iter().enumerate() {
             pc.push(Some(periods.labels[p].clone()));
             vc.push(Some(names[j].clone()));
-            dc.push(Some(acc[p * nv + k]));
-            sc.push(share(acc[p * nv + k], total[p]));
+            dc.push(Some(at(p, k)));
+            sc.push(share(at(p, k), total[p]));
         }
     }
     let mut t = Table::new("trends");
@@ -1302,7 +1344,7 @@ mod tests {
 
     #[test]
     fn row_order_and_unit_order_passes_agree() {
-        // Partitions and rounds of every size (3 developers, 6 cells) against the unit-by-unit pass, with
+        // The dense block, and partitions and rounds of every size (3 developers, 6 cells) against the unit-by-unit pass, with
         // root attribution (b/merge credits a and b half each) and a bootstrap multiplicity.
         let engine = Engine::new(tiny());
         let options =
@@ -1317,6 +1359,10 @@ mod tests {
             ctx.unit_major(&credits, &periods, multiplicity, |u, p, v| want.push((u, p, v)));
             want.sort_by_key(|a| (a.0, a.1));
             assert!(want.len() > 5);
+            let mut got = Vec::new();
+            ctx.dense_units(&credits, &periods, multiplicity, |u, p, v| got.push((u, p, v)));
+            got.sort_by_key(|a| (a.0, a.1));
+            assert_eq!(got, want, "dense block");
             // Partitions of 1 unit up to all of them; one round per period up to a single round.
             for cells in [1, 3, 6, 1 << 20] {
                 for max_buffered in [1, 4, 1 << 20] {

@@ -299,15 +299,15 @@ pub fn mdi_summary(engine: &Engine, m: &Mdi, options: &Options) -> Report {
         .with(histogram(m))
 }
 
-/// The `top` most disruptive models (non-null MDI, descending; ties by more derivatives, then
-/// model order).
+/// The `top` most disruptive models (non-null MDI, descending; ties by more derivatives, then by
+/// model id, so that the row order of the snapshot does not pick among equals).
 pub fn top_table(s: &Snapshot, m: &Mdi, top: usize) -> Table {
     let mut rows: Vec<usize> = (0..m.len()).filter(|&r| m.mdi[r].is_finite()).collect();
     let key = |&a: &usize, &b: &usize| {
         m.mdi[b]
             .total_cmp(&m.mdi[a])
             .then(m.n_i[b].cmp(&m.n_i[a]))
-            .then(m.model[a].cmp(&m.model[b]))
+            .then_with(|| s.id.get(m.model[a] as usize).cmp(s.id.get(m.model[b] as usize)))
     };
     if rows.len() > top && top > 0 {
         rows.select_nth_unstable_by(top - 1, key);
