@@ -897,12 +897,12 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let names: Vec<String> = order.iter().map(|&(k, _)| labels.name(k)).collect();
     let (mut pc, mut vc, mut dc, mut sc) = (vec![], vec![], vec![], vec![]);
-    for p in 0..np {
-        for (j, &(k, _)) in order.iter().enumerate() {
-            pc.push(Some(periods.labels[p].clone()));
-            vc.push(Some(names[j].clone()));
+    for (p, (label, &period_total)) in periods.labels.iter().zip(&total).enumerate() {
+        for (name, &(k, _)) in names.iter().zip(&order) {
+            pc.push(Some(label.clone()));
+            vc.push(Some(name.clone()));
             dc.push(Some(at(p, k)));
-            sc.push(share(at(p, k), total[p]));
+            sc.push(share(at(p, k), period_total));
         }
     }
     let mut t = Table::new("trends");
