@@ -116,6 +116,12 @@ pub struct EstimatorFit {
     pub models: usize,
     /// Models the estimator was fitted on (safetensors counts with file bytes).
     pub fitting: usize,
+    /// Per model: its place in the order of size (parameters, known or estimated);
+    /// [`NO_SIZE`] when its size is unknown. The views sort by this instead of by size.
+    pub size_rank: Vec<u32>,
+    /// Parameters and their log10, by place in that order (ascending).
+    pub size_by_rank: Vec<f64>,
+    pub log_size_by_rank: Vec<f64>,
 }
 
 impl EconomiesCache {
@@ -288,14 +294,35 @@ fn fit_estimator(s: &Snapshot, seed: u64) -> EstimatorFit {
             (p.is_finite() && p > 0.0) || (estimator.is_some() && b.is_finite() && b > 0.0)
         })
         .count();
+    let size_of = |i: usize| {
+        let p = s.params.get(i).copied().unwrap_or(f64::NAN);
+        if p.is_finite() && p > 0.0 {
+            return Some(p);
+        }
+        estimator.and_then(|e| e.estimate(s.file_bytes.get(i).copied().unwrap_or(f64::NAN)))
+    };
+    let mut sized: Vec<(f64, u32)> = (0..n).filter_map(|i| Some((size_of(i)?, i as u32))).collect();
+    sized.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut size_rank = vec![NO_SIZE; n];
+    for (r, &(_, i)) in sized.iter().enumerate() {
+        if let Some(slot) = size_rank.get_mut(i as usize) {
+            *slot = r as u32;
+        }
+    }
     EstimatorFit {
         estimator,
         known_before,
         known_after,
         models: n,
         fitting: x.len(),
+        size_rank,
+        size_by_rank: sized.iter().map(|p| p.0).collect(),
+        log_size_by_rank: sized.iter().map(|p| p.0.log10()).collect(),
     }
 }
+
+/// [`EstimatorFit::size_rank`] of a model of unknown size.
+pub const NO_SIZE: u32 = u32::MAX;
 
 /// Download weeks grouped into labelled periods.
 #[derive(Clone, Debug, Default)]
@@ -318,6 +345,21 @@ impl PeriodMap {
     pub fn is_weekly(&self) -> bool {
         self.period_of.len() == self.labels.len()
             && self.period_of.iter().enumerate().all(|(k, &p)| p as usize == k)
+    }
+
+    /// For each week of the map (by offset from `first_week`), the offset of the first later week
+    /// in another period (or the map's end): where a run of rows in that week's period stops.
+    pub fn run_ends(&self) -> Vec<u32> {
+        let n = self.period_of.len();
+        let mut ends = vec![n as u32; n];
+        for k in (0..n.saturating_sub(1)).rev() {
+            ends[k] = if self.period_of[k + 1] != self.period_of[k] {
+                (k + 1) as u32
+            } else {
+                ends[k + 1]
+            };
+        }
+        ends
     }
 
     /// The period of a week; `None` outside the map.
@@ -961,12 +1003,18 @@ impl<'a> Context<'a> {
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for
     /// every kept model and period in which it has downloads > 0, periods in increasing order.
     pub fn for_each_model_period(&self, periods: &PeriodMap, mut emit: impl FnMut(usize, usize, f64)) {
+        let ends = (!periods.is_weekly()).then(|| periods.run_ends());
         for m in 0..self.s.models() {
             if !self.kept(m) {
                 continue;
             }
             let (weeks, downloads) = self.model_rows(m);
-            period_runs(weeks, downloads, periods, |p, sum| emit(m, p, sum as f64));
+            match &ends {
+                Some(ends) => {
+                    period_segments(weeks, downloads, periods, ends, |p, sum| emit(m, p, sum as f64))
+                }
+                None => period_runs(weeks, downloads, periods, |p, sum| emit(m, p, sum as f64)),
+            }
         }
     }
 }
@@ -1013,6 +1061,45 @@ pub fn add_rows(
     }
     if let Some(x) = sums.get_mut(current) {
         *x += factor * run as f64;
+    }
+}
+
+/// [`period_runs`] for maps of periods longer than a week, with [`PeriodMap::run_ends`]: each run's
+/// end is found by binary search on the weeks and its downloads summed in one go, instead of
+/// looking up the period of every row.
+pub fn period_segments(
+    weeks: &[u16],
+    downloads: &[u32],
+    periods: &PeriodMap,
+    ends: &[u32],
+    mut f: impl FnMut(usize, u64),
+) {
+    let first_week = periods.first_week as i64;
+    let mut i = 0;
+    while let Some(&wk) = weeks.get(i) {
+        let k = wk as i64 - first_week;
+        let (Ok(k), true) = (usize::try_from(k), k >= 0) else {
+            // Before the map: skip to its first week.
+            i += weeks
+                .get(i..)
+                .map_or(0, |w| w.partition_point(|&w| (w as i64) < first_week).max(1));
+            continue;
+        };
+        let (Some(&p), Some(&end)) = (periods.period_of.get(k), ends.get(k)) else {
+            break; // after the map (weeks increase)
+        };
+        let stop = first_week + end as i64;
+        let run = weeks
+            .get(i..)
+            .map_or(0, |w| w.partition_point(|&w| (w as i64) < stop))
+            .max(1);
+        let sum: u64 = downloads
+            .get(i..i + run)
+            .map_or(0, |d| d.iter().map(|&d| d as u64).sum());
+        if sum > 0 {
+            f(p as usize, sum);
+        }
+        i += run;
     }
 }
 
@@ -1107,6 +1194,41 @@ mod tests {
         assert_eq!(w.labels, vec!["2023-12-25", "2024-01-01"]);
         // The week of Monday 2024-01-29 (ending in February) is January's.
         assert_eq!(m.of_week(week(2024, 1, 29)), Some(1));
+    }
+
+    #[test]
+    fn segments_equal_runs() {
+        // Monthly periods over weeks 10..=30 (a week's period: (week − 10) / 4, a stand-in map),
+        // and rows before, inside and after it, with zero-download rows among them.
+        let periods = PeriodMap {
+            first_week: 10,
+            period_of: (0..21).map(|k| k / 4).collect(),
+            labels: (0..6).map(|p| p.to_string()).collect(),
+        };
+        let ends = periods.run_ends();
+        assert_eq!(&ends[..6], &[4, 4, 4, 4, 8, 8]);
+        assert_eq!(ends[20], 21);
+        let cases: [(&[u16], &[u32]); 5] = [
+            (&[], &[]),
+            (&[3, 5, 9], &[1, 2, 3]),
+            (
+                &[2, 10, 11, 13, 14, 19, 27, 30, 31, 40],
+                &[5, 1, 2, 3, 0, 7, 0, 9, 4, 4],
+            ),
+            (&[12, 13, 14, 15], &[0, 0, 1, 0]),
+            (&[31, 32], &[1, 1]),
+        ];
+        for (weeks, downloads) in cases {
+            let (mut want, mut got) = (Vec::new(), Vec::new());
+            period_runs(weeks, downloads, &periods, |p, s| want.push((p, s)));
+            period_segments(weeks, downloads, &periods, &ends, |p, s| got.push((p, s)));
+            assert_eq!(got, want, "{weeks:?}");
+        }
+        // Worked by hand for the third case: period 0 = weeks 10–13 (1+2+3), period 1 = 14–17
+        // (0: no call), period 2 = 18–21 (7), period 4 = 26–29 (0), period 5 = 30 (9).
+        let mut got = Vec::new();
+        period_segments(cases[2].0, cases[2].1, &periods, &ends, |p, s| got.push((p, s)));
+        assert_eq!(got, [(0, 6), (2, 7), (5, 9)]);
     }
 
     #[test]

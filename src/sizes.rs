@@ -185,6 +185,11 @@ pub struct Summary {
 pub fn summarize(pairs: &mut Vec<(f64, f64)>) -> Summary {
     pairs.retain(|p| p.0.is_finite() && p.1 > 0.0 && p.1.is_finite());
     pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    summarize_sorted(pairs)
+}
+
+/// [`summarize`] of pairs already sorted by value, with finite values and positive weights.
+pub fn summarize_sorted(pairs: &[(f64, f64)]) -> Summary {
     let weight: f64 = pairs.iter().fold(0.0, |a, p| a + p.1); // +0.0 when empty, not −0.0
     let mean = (weight > 0.0).then(|| pairs.iter().map(|p| p.0 * p.1).sum::<f64>() / weight);
     Summary {

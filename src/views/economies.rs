@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::aggregate::{add_rows, cut_days, cut_index, cut_labels, period_runs, Context, PeriodMap};
+use crate::aggregate::{
+    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, PeriodMap, NO_SIZE,
+};
 use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
@@ -464,7 +466,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
     match options.basis {
         Basis::Downloads => {
             // Cell (period × group) of every week, looked up instead of recomputed per row; cells
-            // do not decrease with the week, so `period_runs` gives each cell of a model once.
+            // do not decrease with the week, so `period_segments` gives each cell of a model once.
             let cell_map = match ctx.weeks {
                 Some((first, last)) => PeriodMap {
                     first_week: first,
@@ -480,12 +482,13 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
             };
             let mut scratch = vec![0.0; cells];
             let mut touched = Vec::new();
+            let ends = cell_map.run_ends();
             for m in 0..s.models() {
                 if !ctx.kept(m) {
                     continue;
                 }
                 let (weeks, downloads) = ctx.model_rows(m);
-                period_runs(weeks, downloads, &cell_map, |c, sum| {
+                period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
                     if let Some(x) = scratch.get_mut(c) {
                         *x += sum as f64;
                         touched.push(c);
@@ -605,54 +608,85 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
     direct_only_note(ctx);
     let s = ctx.s;
     let fit = ctx.cache.estimator(s, ctx.options.seed);
-    let param_of = |m: usize| -> Option<f64> {
-        let p = s.params.get(m).copied().unwrap_or(f64::NAN);
-        if p.is_finite() && p > 0.0 {
-            return Some(p);
-        }
-        fit.estimator
-            .and_then(|e| e.estimate(s.file_bytes.get(m).copied().unwrap_or(f64::NAN)))
-    };
+    let rank_of = |m: usize| fit.size_rank.get(m).copied().unwrap_or(NO_SIZE);
     let years = ctx.periods_of(Granularity::Year)?;
-    let mut downloaded: Vec<Vec<(f64, f64)>> = vec![Vec::new(); years.len()];
+    // Groups: the download years (0..years), then the creation years met (year → group).
+    let mut created_group: BTreeMap<i32, u32> = BTreeMap::new();
+    // (size rank, group, weight) of every model of known size in every group it belongs to.
+    let mut entries: Vec<(u32, u32, f64)> = Vec::new();
     let mut no_size_downloads = 0.0;
     let mut all_downloads = 0.0;
     ctx.for_each_model_period(&years, |m, p, v| {
         all_downloads += v;
-        match param_of(m) {
-            Some(x) => downloaded[p].push((x, v)),
-            None => no_size_downloads += v,
+        match rank_of(m) {
+            NO_SIZE => no_size_downloads += v,
+            r => entries.push((r, p as u32, v)),
         }
     });
     let (from, to) = crate::filter::week_range(ctx.options)?;
-    let mut created: BTreeMap<i32, Vec<(f64, f64)>> = BTreeMap::new();
     for m in 0..s.models() {
         let day = s.created.get(m).copied().unwrap_or(NO_DATE);
-        if !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+        let r = rank_of(m);
+        if r == NO_SIZE || !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
             continue;
         }
-        if let Some(x) = param_of(m) {
-            created.entry(civil_from_days(day).0).or_default().push((x, 1.0));
+        let next = (years.len() + created_group.len()) as u32;
+        let g = *created_group.entry(civil_from_days(day).0).or_insert(next);
+        entries.push((r, g, 1.0));
+    }
+    // Each group's (rank, weight) pairs in the order of size, by a counting sort on the rank:
+    // linear, where sorting each group by size was most of this view's time.
+    let groups = years.len() + created_group.len();
+    let mut by_group: Vec<Vec<(u32, f64)>> = vec![Vec::new(); groups];
+    {
+        let ranks = fit.size_by_rank.len();
+        let mut start = vec![0u32; ranks + 1];
+        for &(r, _, _) in &entries {
+            if let Some(c) = start.get_mut(r as usize + 1) {
+                *c += 1;
+            }
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        let mut sorted: Vec<(u32, u32, f64)> = vec![(0, 0, 0.0); entries.len()];
+        for &e in &entries {
+            if let Some(slot) = start.get_mut(e.0 as usize) {
+                if let Some(x) = sorted.get_mut(*slot as usize) {
+                    *x = e;
+                }
+                *slot += 1;
+            }
+        }
+        for (r, g, w) in sorted {
+            if let Some(v) = by_group.get_mut(g as usize) {
+                v.push((r, w));
+            }
         }
     }
-    // (year, basis, (parameters, weight) pairs).
-    type Group = (i64, &'static str, Vec<(f64, f64)>);
-    let mut groups: Vec<Group> = Vec::new();
-    for (p, pairs) in downloaded.into_iter().enumerate() {
+    // (year, basis, group) in table order: years ascending, "downloaded" before "created".
+    let mut order: Vec<(i64, &'static str, usize)> = Vec::new();
+    for p in 0..years.len() {
         let year = years.labels.get(p).and_then(|l| l.parse().ok()).unwrap_or(0);
-        groups.push((year, "downloaded", pairs));
+        order.push((year, "downloaded", p));
     }
-    for (year, pairs) in created {
-        groups.push((year as i64, "created", pairs));
+    for (&year, &g) in &created_group {
+        order.push((year as i64, "created", g as usize));
     }
-    groups.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)));
+    order.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)));
     let mut t = Table::new("sizes");
     let mut d = Table::new("density");
     let (mut yc, mut bc, mut nc, mut mc, mut medc, mut q25c, mut q75c, mut wc) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut dy, mut db, mut dx, mut dv) = (vec![], vec![], vec![], vec![]);
-    for (year, basis, mut pairs) in groups {
-        let summary = crate::sizes::summarize(&mut pairs);
+    for (year, basis, g) in order {
+        let ranked = by_group.get(g).map(|v| &v[..]).unwrap_or(&[]);
+        let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
+        let pairs: Vec<(f64, f64)> = ranked
+            .iter()
+            .map(|&(r, w)| (at(&fit.size_by_rank, r), w))
+            .collect();
+        let summary = crate::sizes::summarize_sorted(&pairs);
         yc.push(Some(year));
         bc.push(Some(basis.to_string()));
         nc.push(Some(summary.n as i64));
@@ -661,8 +695,10 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
         q25c.push(summary.q25);
         q75c.push(summary.q75);
         wc.push(Some(summary.weight));
-        // `summarize` sorted the pairs by parameters, so their log10 is sorted too.
-        let logs: Vec<(f64, f64)> = pairs.iter().map(|&(x, w)| (x.log10(), w)).collect();
+        let logs: Vec<(f64, f64)> = ranked
+            .iter()
+            .map(|&(r, w)| (at(&fit.log_size_by_rank, r), w))
+            .collect();
         let (xs, ys) = crate::sizes::density(&logs);
         for (x, y) in xs.into_iter().zip(ys) {
             dy.push(Some(year));
