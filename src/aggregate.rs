@@ -73,6 +73,24 @@ pub struct EconomiesCache {
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
     dense: RefCell<Vec<f64>>,
     partitions: RefCell<Vec<PartitionBuffer>>,
+    /// Per-period value lists of the model-level concentration (10 M values at 1 M models),
+    /// kept with their capacity between uses for the same reason.
+    period_values: RefCell<Vec<Vec<f64>>>,
+}
+
+impl EconomiesCache {
+    /// `periods` empty value lists, reusing the memory of the last call's lists; give them back
+    /// with [`EconomiesCache::return_period_values`].
+    pub fn period_values(&self, periods: usize) -> Vec<Vec<f64>> {
+        let mut lists = std::mem::take(&mut *self.period_values.borrow_mut());
+        lists.iter_mut().for_each(Vec::clear);
+        lists.resize_with(periods, Vec::new);
+        lists
+    }
+
+    pub fn return_period_values(&self, lists: Vec<Vec<f64>>) {
+        *self.period_values.borrow_mut() = lists;
+    }
 }
 
 /// The downloads of every unit in every period with downloads > 0, grouped by period: period `p`

@@ -199,9 +199,15 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let np = periods.len();
     let m: Vec<_> = if ctx.options.level == Level::Model {
         // One entry per model and period: measured as they come, not kept.
-        let mut values: Vec<Vec<f64>> = vec![Vec::new(); np];
-        ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| values[p].push(v));
-        values.iter_mut().map(|v| measures(v)).collect()
+        let mut values = ctx.cache.period_values(np);
+        ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| {
+            if let Some(list) = values.get_mut(p) {
+                list.push(v)
+            }
+        });
+        let m = values.iter_mut().map(|v| measures(v)).collect();
+        ctx.cache.return_period_values(values);
+        m
     } else {
         let sums = ctx.unit_period_sums(&credits, &periods);
         let mut values: Vec<f64> = Vec::new();
