@@ -471,9 +471,10 @@ function scheduleRender(reason) {
         if (slot.key === slotKey(slot)) continue;
         if (!(await renderExclusive(slot))) continue;
         if (state.pendingChange && slots === shown) state.pendingChange.views++;
-        // Let the browser paint once a slice of work has run, so the page stays responsive; quick
-        // boxes are drawn together (a paint of the whole page between each costs more than they do).
-        if (performance.now() - sliceStart > RENDER_SLICE_MS) {
+        // The boxes on screen (two or three) are drawn in one go and painted together: a paint of
+        // the whole page between them would delay the last one. Boxes ahead of the screen let
+        // the browser paint and handle input once a slice of work has run.
+        if (slots !== shown && performance.now() - sliceStart > RENDER_SLICE_MS) {
           await new Promise((resolve) => setTimeout(resolve, 0));
           sliceStart = performance.now();
         }
@@ -488,7 +489,11 @@ function scheduleRender(reason) {
       performance.mark('hubecon:views-updated', { detail: { ms, views: change.views } });
       $('views').dataset.updateMs = ms.toFixed(1);
     }
-    await draw(ahead);
+    if (ahead.some((slot) => slot.key !== slotKey(slot))) {
+      await new Promise((resolve) => setTimeout(resolve, 0)); // paint the screen first
+      sliceStart = performance.now();
+      await draw(ahead);
+    }
   });
 }
 

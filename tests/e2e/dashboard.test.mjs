@@ -189,6 +189,33 @@ test('the listed snapshots load with their facts, each view box renders and its 
   await page.close();
 });
 
+test('an option change redraws only the boxes whose view reads that option', opts, async () => {
+  const watcher = await watch(browser.context);
+  const snap = listed.find((s) => s.synthetic) || listed[0];
+  const page = await browser.context.newPage();
+  await openDashboard(page, `?snapshot=${encodeURIComponent(snap.file)}`);
+  // The race box and the box above it (an Economies view) on screen together.
+  const race = await settle(page, 'panel-race');
+  await page.evaluate(() => document.getElementById('panel-mdi-summary').scrollIntoView({ block: 'start' }));
+  await settle(page, 'panel-mdi-summary');
+  const raceId = Number(await race.getAttribute('data-render-id'));
+  const change = async (input, value) => {
+    const updates = await page.evaluate(() => performance.getEntriesByName('hubecon:views-updated').length);
+    await page.locator(input).fill(value);
+    await page.locator(input).dispatchEvent('change');
+    await page.waitForFunction((n) => performance.getEntriesByName('hubecon:views-updated').length > n, updates, { timeout: 120000 });
+  };
+  // The rolling window is an Economies option: the lineage boxes keep their drawing.
+  await change('#opt-window-weeks', '26');
+  assert.equal(Number(await race.getAttribute('data-render-id')), raceId, 'a new window does not redraw the race box');
+  // A race option redraws it.
+  await change('#opt-min-siblings', '6');
+  await settle(page, 'panel-race', { renderedAfter: raceId });
+  assert.match(await race.locator('.hv-subtitle').innerText(), /6/);
+  watcher.assertClean();
+  await page.close();
+});
+
 test('an option change updates the URL and the views; the permalink restores the same state', opts, async () => {
   const watcher = await watch(browser.context);
   const snap = listed.find((s) => s.synthetic) || listed[0];
