@@ -59,11 +59,12 @@ fn codec_name(c: Codec) -> String {
 
 fn run(models: usize, seed: u64, runs: usize, all_codecs: bool, save: Option<&str>) -> Result<()> {
     let t = Instant::now();
-    let snapshot = hubecon::import::synthetic::generate(models, seed)?;
+    // Grouped by developer, as `hubecon build` writes it.
+    let snapshot = hubecon::import::synthetic::generate(models, seed)?.grouped_by_author();
     let build = seconds(t);
     let rows = snapshot.weekly_week.len();
     println!("N = {models} models, {rows} weekly download rows (synthetic, seed {seed})");
-    println!("  build (generate): {build:.2} s");
+    println!("  build (generate, group by developer): {build:.2} s");
 
     let t = Instant::now();
     snapshot.validate()?;

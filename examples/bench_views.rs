@@ -58,7 +58,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let snapshot = match arg("--snapshot") {
         Some(path) => hubecon::Snapshot::from_ipc(&std::fs::read(&path)?)?,
-        None => hubecon::import::synthetic::generate(models, seed)?,
+        None => hubecon::import::synthetic::generate(models, seed)?.grouped_by_author(),
     };
     println!(
         "snapshot: {} models, {} weekly rows, {} base edges (ready in {:.0} ms)",
