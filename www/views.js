@@ -1620,14 +1620,24 @@ export async function renderView(container, params = {}) {
     const details = el('details', { class: 'hv-table-details' });
     details.append(el('summary', { text: `Table${tableNames.length ? 's' : ''} (${intFormat.format(rep.rows.length)} rows)` }));
     const wrap = el('div', { class: 'hv-table-wrap', tabindex: '0', role: 'region', 'aria-label': `${titleText}: table` });
-    wrap.append(buildTable(rep.rows, rep.columns, titleText));
-    for (const n of tableNames) {
-      const rows = rep.tables[n];
-      if (Array.isArray(rows)) wrap.append(buildTable(rows, null, `${titleText}: ${n}`));
-    }
+    // The rows are built when the table is first opened: a redraw of a closed one costs nothing.
+    let filled = false;
+    const fill = () => {
+      if (filled) return;
+      filled = true;
+      wrap.append(buildTable(rep.rows, rep.columns, titleText));
+      for (const n of tableNames) {
+        const rows = rep.tables[n];
+        if (Array.isArray(rows)) wrap.append(buildTable(rows, null, `${titleText}: ${n}`));
+      }
+    };
+    details.addEventListener('toggle', () => details.open && fill());
     details.append(wrap);
     const old = tableBox.querySelector('details');
-    if (old) details.open = old.open;
+    if (old && old.open) {
+      details.open = true;
+      fill();
+    }
     if (view !== 'info') tableBox.replaceChildren(details);
     return details;
   };
