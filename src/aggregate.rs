@@ -36,9 +36,9 @@ pub const PARTITION_CELLS: usize = 1 << 21;
 pub const MAX_BUFFERED_ENTRIES: usize = 1 << 23;
 /// Units × periods up to this many cells (1 MiB of sums) are summed in one dense block.
 pub const DENSE_CELLS: usize = 1 << 17;
-/// The unit-by-unit pass is taken when the units' models come in runs of consecutive models this
-/// long on average (then it reads the rows nearly in order and needs no buffers).
-pub const UNIT_MAJOR_MIN_RUN: usize = 8;
+/// The unit-by-unit pass is taken when each unit's models are consecutive rows, but for at most one
+/// break per this many entries (then it reads the rows nearly in order and needs no buffers).
+pub const UNIT_MAJOR_BREAKS: usize = 16;
 
 /// How many window-range entries the cache keeps (each is 16 bytes per model).
 const WINDOW_CACHE_ENTRIES: usize = 4;
@@ -714,7 +714,7 @@ impl<'a> Context<'a> {
         } else if credits.units().saturating_mul(periods.len()) <= DENSE_CELLS {
             // Few units (countries, org types): every row adds straight into one small block.
             self.dense_units(credits, periods, multiplicity, emit)
-        } else if credits.model_runs.saturating_mul(UNIT_MAJOR_MIN_RUN) <= credits.model.len() {
+        } else if credits.model_runs <= credits.unit_order.len() + credits.model.len() / UNIT_MAJOR_BREAKS {
             // Each unit's models sit together (a snapshot grouped by developer, direct
             // attribution): unit by unit, the rows are read front to back.
             self.unit_major(credits, periods, multiplicity, emit)

@@ -9,22 +9,8 @@
 
 use hubecon::import::synthetic;
 use hubecon::options::Options;
+use hubecon::views::VIEWS;
 use hubecon::{Engine, Snapshot};
-
-const VIEWS: [&str; 12] = [
-    "leaderboard",
-    "shares",
-    "concentration",
-    "org-by-country",
-    "incidence",
-    "flows",
-    "modality",
-    "trends",
-    "mdi",
-    "mdi-summary",
-    "race",
-    "race-data",
-];
 
 const OPTION_SETS: [&[(&str, &str)]; 6] = [
     &[],
@@ -85,7 +71,8 @@ fn every_view_is_the_same_on_a_snapshot_grouped_by_developer() {
     let mut failures = Vec::new();
     for options in OPTION_SETS {
         let o = Options::from_pairs(options.iter().copied()).unwrap();
-        for view in VIEWS {
+        // Every view but `info` (the file's facts) and `sizes` (RANSAC draws by row, see above).
+        for view in VIEWS.iter().filter(|v| !matches!(**v, "info" | "sizes")) {
             let (ra, rb) = (a.report(view, &o), b.report(view, &o));
             match (ra, rb) {
                 (Ok(ra), Ok(rb)) => {
