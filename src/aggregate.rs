@@ -909,12 +909,11 @@ impl<'a> Context<'a> {
         let mut buffers = std::mem::take(&mut *self.cache.partitions.borrow_mut());
         let mut dense = std::mem::take(&mut *self.cache.dense.borrow_mut());
         let mut touched: Vec<u32> = Vec::new();
-        let period_of = &periods.period_of;
         let first_week = periods.first_week as i64;
         // Per model: (partition, first cell of its unit, factor) of each unit it credits.
         let mut targets: Vec<(usize, usize, f64)> = Vec::new();
         // Week granularity: period = week − first week, for every week of the map.
-        let weekly = multiplicity.is_none() && period_of.iter().enumerate().all(|(k, &p)| p as usize == k);
+        let weekly = multiplicity.is_none() && periods.is_weekly();
         let mut p0 = 0;
         while p0 < np {
             let p1 = (p0 + span).min(np);
@@ -1096,7 +1095,7 @@ pub fn period_segments(
     let mut i = 0;
     while let Some(&wk) = weeks.get(i) {
         let k = wk as i64 - first_week;
-        let (Ok(k), true) = (usize::try_from(k), k >= 0) else {
+        let Ok(k) = usize::try_from(k) else {
             // Before the map: skip to its first week.
             i += weeks
                 .get(i..)
