@@ -16,8 +16,11 @@ mkdir -p "$LOG_DIR"
 WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml | head -n 1)
 # wasm-opt comes from the npm package `binaryen`, never from Debian (its 108 breaks the module).
 WASM_OPT="$ROOT/node_modules/.bin/wasm-opt"
-# -Oz vs -O3 were measured (README, "Benchmarks"): -Oz is smaller at equal speed here.
+# The widget's build goes through wasm-opt -Oz (smallest). The dashboard's does not: measured on
+# 24 Nov 2026 (README, "Benchmarks"), its views ran 10-25 % slower in V8 after wasm-opt, -Oz or
+# -O3, for about the same transfer size (brotli) as the module with its name section stripped.
 WASM_OPT_FLAGS=${WASM_OPT_FLAGS:--Oz}
+DASHBOARD_WASM_OPT_FLAGS=${DASHBOARD_WASM_OPT_FLAGS:-none}
 CHROMIUM_BIN=${CHROMIUM_BIN:-/usr/bin/chromium}
 CHROMEDRIVER_BIN=${CHROMEDRIVER_BIN:-/usr/bin/chromedriver}
 HUBECON_CLI="$ROOT/target/release/hubecon"

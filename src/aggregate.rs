@@ -8,16 +8,18 @@
 //! period from the first to the last week with downloads (within `from`/`to`), empty ones included.
 //!
 //! **Cached indexes** ([`EconomiesCache`], kept in the [`Engine`]): the fallback rows, per-model
-//! history totals and creation weeks, roots and depths per relation set, unit credits per (level,
-//! attribution, relation set), the window ranges and sums per (window, from, to), and the size
-//! estimator per seed. They are built on first use; a change of option reuses them.
+//! history totals and creation weeks, the running sums of the download rows, roots and depths per
+//! relation set, unit credits per (level, attribution, relation set), and the size estimator per
+//! seed. They are built on first use; a change of option reuses them. Per option set (a few
+//! recent ones): the model mask, the window ranges and sums of the kept models, each unit's
+//! total and each period's total.
 
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use crate::attribution::{self, Credits, Lineage};
 use crate::engine::Engine;
-use crate::filter::{self, FallbackRows, ModelMask, Rows, Windowed};
+use crate::filter::{self, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::Estimator;
 use crate::snapshot::{RelationSet, Snapshot};
@@ -44,30 +46,46 @@ pub const UNIT_MAJOR_BREAKS: usize = 16;
 const WINDOW_CACHE_ENTRIES: usize = 4;
 /// How many model masks the cache keeps (each is 1 byte per model).
 const MASK_CACHE_ENTRIES: usize = 4;
-/// How many unit × period sums the cache keeps, and the most entries one may have to be kept.
+/// How many per-option-set results (unit totals, period totals) the cache keeps.
 const SUMS_CACHE_ENTRIES: usize = 4;
-const SUMS_CACHE_MAX_ENTRIES: usize = 4 << 20;
+/// Unit totals over more units than this (the model level of a large snapshot) are kept one at a
+/// time.
+const LARGE_UNIT_TOTALS: usize = 1 << 18;
 
 /// (level, attribution, relation-set bits; 0 for direct attribution).
 type CreditsKey = (Level, Attribution, u8);
-/// (window length, first week, last week).
-type WindowKey = (Option<u32>, i32, i32);
+/// (window length, first week, last week, and the mask the spans were restricted to).
+type WindowKey = (Option<u32>, i32, i32, MaskKey);
 /// (minimum downloads as bits, `where` conditions, created from, created to).
 type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
+
+fn mask_key(options: &Options) -> MaskKey {
+    (
+        options.min_downloads.to_bits(),
+        options.where_.clone(),
+        options.created_from.clone(),
+        options.created_to.clone(),
+    )
+}
 
 /// Indexes derived from a snapshot for the Economies views, built on first use.
 #[derive(Default)]
 pub struct EconomiesCache {
     fallback: OnceCell<Option<FallbackRows>>,
     history_totals: OnceCell<Vec<f64>>,
+    /// First and last weeks and row totals of every model ([`RowIndex`]).
+    row_index: OnceCell<RowIndex>,
     created_weeks: OnceCell<Vec<i32>>,
     week_bounds: OnceCell<Option<(i32, i32)>>,
     lineages: RefCell<Vec<(u8, Rc<Lineage>)>>,
     credits: RefCell<Vec<(CreditsKey, Rc<Credits>)>>,
     windowed: RefCell<Vec<(WindowKey, Rc<Windowed>)>>,
     masks: RefCell<Vec<(MaskKey, Rc<ModelMask>)>>,
-    /// [`UnitPeriodSums`] by the options they depend on (see [`Context::unit_period_sums`]).
-    sums: RefCell<Vec<(String, Rc<UnitPeriodSums>)>>,
+    /// [`UnitTotals`] per option set (at most [`SUMS_CACHE_ENTRIES`]): a leaderboard, the shares
+    /// and the concentration notes at one level share one pass over the models.
+    unit_totals: RefCell<Vec<(String, Rc<UnitTotals>)>>,
+    /// [`Context::credited_period_totals`] per option set.
+    period_totals: RefCell<Vec<(String, Rc<Vec<f64>>)>>,
     estimators: RefCell<Vec<(u64, Rc<EstimatorFit>)>>,
     /// The dense block of [`Context::partitioned`], kept all zeros between uses, and its partition
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
@@ -93,27 +111,17 @@ impl EconomiesCache {
     }
 }
 
-/// The downloads of every unit in every period with downloads > 0, grouped by period: period `p`
-/// has units `unit[p]` with `downloads[p]` alongside (units in no particular order, the same order
-/// on every platform).
+/// The window-filtered downloads of every unit over the whole range ([`Context::unit_totals`]).
 #[derive(Clone, Debug, Default)]
-pub struct UnitPeriodSums {
-    pub unit: Vec<Vec<u32>>,
-    pub downloads: Vec<Vec<f64>>,
-}
-
-impl UnitPeriodSums {
-    /// Units and downloads of period `p` (empty outside the periods).
-    pub fn period(&self, p: usize) -> (&[u32], &[f64]) {
-        match (self.unit.get(p), self.downloads.get(p)) {
-            (Some(u), Some(d)) => (u, d),
-            _ => (&[], &[]),
-        }
-    }
-
-    pub fn entries(&self) -> usize {
-        self.unit.iter().map(Vec::len).sum()
-    }
+pub struct UnitTotals {
+    /// Downloads credited to each unit.
+    pub totals: Vec<f64>,
+    /// Kept models with downloads credited to each unit.
+    pub models: Vec<u32>,
+    /// Downloads of kept models credited to no unit (unknown country / org type of the root).
+    pub unknown: f64,
+    /// Downloads of all kept models.
+    pub all: f64,
 }
 
 /// The contributions of one partition of units in [`Context::partitioned`]: cell = unit within the
@@ -159,6 +167,10 @@ impl EconomiesCache {
 
     pub fn is_fallback(&self, s: &Snapshot) -> bool {
         self.fallback(s).is_some()
+    }
+
+    pub fn row_index(&self, s: &Snapshot) -> &RowIndex {
+        self.row_index.get_or_init(|| RowIndex::new(&self.rows(s)))
     }
 
     pub fn history_totals(&self, s: &Snapshot) -> &[f64] {
@@ -229,9 +241,22 @@ impl EconomiesCache {
         c
     }
 
-    pub fn windowed(&self, s: &Snapshot, window: Option<u32>, from: i32, to: i32) -> Rc<Windowed> {
-        let window = if self.is_fallback(s) { None } else { window };
-        let key = (window, from, to);
+    /// The counted rows of every model kept by `mask` (the mask of `options`, from
+    /// [`EconomiesCache::mask`]); models outside it get empty spans.
+    pub fn windowed(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        mask: &ModelMask,
+        from: i32,
+        to: i32,
+    ) -> Rc<Windowed> {
+        let window = if self.is_fallback(s) {
+            None
+        } else {
+            options.window_weeks
+        };
+        let key = (window, from, to, mask_key(options));
         if let Some((_, w)) = self.windowed.borrow().iter().find(|(k, _)| *k == key) {
             return w.clone();
         }
@@ -241,6 +266,8 @@ impl EconomiesCache {
             window,
             from,
             to,
+            Some(&mask.kept_models),
+            Some(self.row_index(s)),
         ));
         let mut cache = self.windowed.borrow_mut();
         if cache.len() >= WINDOW_CACHE_ENTRIES {
@@ -250,23 +277,19 @@ impl EconomiesCache {
         w
     }
 
-    /// Drops what was computed for particular option values (window ranges, model masks, unit ×
-    /// period sums), keeping the indexes of the snapshot (roots, credits, totals). Benchmarks call
+    /// Drops what was computed for particular option values (window ranges, model masks, unit and
+    /// period totals), keeping the indexes of the snapshot (roots, credits, totals). Benchmarks call
     /// it so that a repeated query is timed as computed, not as looked up.
     pub fn clear_option_caches(&self) {
         self.windowed.borrow_mut().clear();
         self.masks.borrow_mut().clear();
-        self.sums.borrow_mut().clear();
+        self.unit_totals.borrow_mut().clear();
+        self.period_totals.borrow_mut().clear();
     }
 
     /// The models kept by the population filter, the subset and the creation range.
     pub fn mask(&self, s: &Snapshot, options: &Options) -> Result<Rc<ModelMask>> {
-        let key = (
-            options.min_downloads.to_bits(),
-            options.where_.clone(),
-            options.created_from.clone(),
-            options.created_to.clone(),
-        );
+        let key = mask_key(options);
         if let Some((_, m)) = self.masks.borrow().iter().find(|(k, _)| *k == key) {
             return Ok(m.clone());
         }
@@ -530,7 +553,7 @@ impl<'a> Context<'a> {
         let rows = cache.rows(s);
         let fallback = cache.is_fallback(s);
         let mask = cache.mask(s, options)?;
-        let windowed = cache.windowed(s, options.window_weeks, from, to);
+        let windowed = cache.windowed(s, options, &mask, from, to);
         let weeks = cache
             .week_bounds(s)
             .map(|(a, b)| (a.max(from), b.min(to)))
@@ -595,16 +618,6 @@ impl<'a> Context<'a> {
         self.mask.keep.get(m).copied().unwrap_or(false)
     }
 
-    /// Window-filtered downloads of model `m` (0 when not kept).
-    #[inline]
-    pub fn total(&self, m: usize) -> f64 {
-        if self.kept(m) {
-            self.windowed.totals(&self.rows).get(m).copied().unwrap_or(0.0)
-        } else {
-            0.0
-        }
-    }
-
     /// Weeks and downloads of model `m` that count.
     #[inline]
     pub fn model_rows(&self, m: usize) -> (&'a [u16], &'a [u32]) {
@@ -640,43 +653,67 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// Downloads of every unit over the whole range, and the number of kept models credited.
-    pub fn unit_totals(&self, credits: &Credits) -> (Vec<f64>, Vec<u32>) {
+    /// The kept models, ascending.
+    #[inline]
+    pub fn kept_models(&self) -> impl Iterator<Item = usize> + '_ {
+        self.mask.kept_models.iter().map(|&m| m as usize)
+    }
+
+    /// `(model, window-filtered downloads)` of every kept model, in model order.
+    pub fn counted_totals(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let totals = self
+            .windowed
+            .totals(&self.rows, Some(self.cache.row_index(self.s)));
+        self.kept_models()
+            .map(move |m| (m, totals.get(m).copied().unwrap_or(0.0)))
+    }
+
+    /// Downloads of every unit over the whole range, the number of kept models credited, and the
+    /// downloads credited to no unit: one pass over the models, cached per option set.
+    pub fn unit_totals(&self, credits: &Credits) -> Rc<UnitTotals> {
+        let key = self.option_set_key(false);
+        if let Some((_, x)) = self.cache.unit_totals.borrow().iter().find(|(k, _)| *k == key) {
+            return x.clone();
+        }
         let units = credits.units();
-        let mut totals = vec![0.0; units];
-        let mut models = vec![0u32; units];
-        // In model order: the per-model arrays are read sequentially.
-        for m in 0..self.s.models() {
-            let t = self.total(m);
+        let mut out = UnitTotals {
+            totals: vec![0.0; units],
+            models: vec![0; units],
+            unknown: 0.0,
+            all: 0.0,
+        };
+        // In model order: the per-model arrays are read front to back.
+        for (m, t) in self.counted_totals() {
             if t <= 0.0 {
                 continue;
             }
+            out.all += t;
+            out.unknown += credits.unknown_weight.get(m).copied().unwrap_or(0.0) * t;
             let (us, ws) = credits.of_model(m);
             for (&u, &w) in us.iter().zip(ws) {
-                if let (Some(x), Some(k)) = (totals.get_mut(u as usize), models.get_mut(u as usize)) {
+                if let (Some(x), Some(k)) = (out.totals.get_mut(u as usize), out.models.get_mut(u as usize)) {
                     *x += w * t;
                     *k += 1;
                 }
             }
         }
-        (totals, models)
-    }
-
-    /// Downloads of kept models credited to no unit (unknown country / org type of the root).
-    pub fn unknown_downloads(&self, credits: &Credits) -> (f64, f64) {
-        let mut unknown = 0.0;
-        let mut all = 0.0;
-        for (m, &w) in credits.unknown_weight.iter().enumerate() {
-            let t = self.total(m);
-            all += t;
-            unknown += w * t;
+        let out = Rc::new(out);
+        let mut cache = self.cache.unit_totals.borrow_mut();
+        // Model-level totals are 12 bytes a model: one of them is kept at a time.
+        if units > LARGE_UNIT_TOTALS {
+            cache.retain(|(_, t)| t.totals.len() <= LARGE_UNIT_TOTALS);
         }
-        (unknown, all)
+        if cache.len() >= SUMS_CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((key, out.clone()));
+        out
     }
 
     /// A note when part of the downloads has no unit at this level.
     pub fn unknown_note(&self, credits: &Credits) -> Option<String> {
-        let (unknown, all) = self.unknown_downloads(credits);
+        let t = self.unit_totals(credits);
+        let (unknown, all) = (t.unknown, t.all);
         (unknown > 0.0 && all > 0.0).then(|| {
             format!(
                 "{:.2} % of the downloads belong to models whose {} is unknown and are left out of this level",
@@ -755,10 +792,7 @@ impl<'a> Context<'a> {
         dense.clear();
         dense.resize(units * np, 0.0);
         let weekly = periods.is_weekly();
-        for m in 0..self.s.models() {
-            if !self.kept(m) {
-                continue;
-            }
+        for m in self.kept_models() {
             let (weeks, downloads) = self.model_rows(m);
             if weeks.is_empty() {
                 continue;
@@ -824,52 +858,52 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The sums of [`Context::for_each_unit_period`] (without a bootstrap multiplicity) grouped by
-    /// period, cached in the engine: the views of one option set (`shares` and `concentration` at
-    /// a level) share one pass over the rows.
-    pub fn unit_period_sums(&self, credits: &Credits, periods: &PeriodMap) -> Rc<UnitPeriodSums> {
+    /// The options a level's sums depend on, as a cache key; `with_periods` adds the periods.
+    fn option_set_key(&self, with_periods: bool) -> String {
         let o = self.options;
-        let key = format!(
-            "{:?}",
-            (
-                o.level,
-                o.attribution,
-                self.relations().0,
-                o.window_weeks,
-                &o.from,
-                &o.to,
-                o.min_downloads.to_bits(),
-                &o.where_,
-                &o.created_from,
-                &o.created_to,
-                o.granularity,
-                &o.periods,
-            )
+        let base = (
+            o.level,
+            o.attribution,
+            self.relations().0,
+            o.window_weeks,
+            &o.from,
+            &o.to,
+            o.min_downloads.to_bits(),
+            &o.where_,
+            &o.created_from,
+            &o.created_to,
         );
-        if let Some((_, x)) = self.cache.sums.borrow().iter().find(|(k, _)| *k == key) {
+        if with_periods {
+            format!("{:?}", (base, o.granularity, &o.periods))
+        } else {
+            format!("{base:?}")
+        }
+    }
+
+    /// Downloads credited to some unit, per period: what the units' sums of
+    /// [`Context::for_each_unit_period`] add up to, in one pass over the rows (each model's rows
+    /// times the weight it credits to units). Cached per option set.
+    pub fn credited_period_totals(&self, credits: &Credits, periods: &PeriodMap) -> Rc<Vec<f64>> {
+        let key = self.option_set_key(true);
+        if let Some((_, x)) = self.cache.period_totals.borrow().iter().find(|(k, _)| *k == key) {
             return x.clone();
         }
-        let np = periods.len();
-        let mut sums = UnitPeriodSums {
-            unit: vec![Vec::new(); np],
-            downloads: vec![Vec::new(); np],
-        };
-        self.for_each_unit_period(credits, periods, None, |u, p, v| {
-            if let (Some(us), Some(ds)) = (sums.unit.get_mut(p), sums.downloads.get_mut(p)) {
-                us.push(u as u32);
-                ds.push(v);
+        let mut totals = vec![0.0; periods.len()];
+        let weekly = periods.is_weekly();
+        for m in self.kept_models() {
+            let credited: f64 = credits.of_model(m).1.iter().sum();
+            if credited > 0.0 {
+                let (weeks, downloads) = self.model_rows(m);
+                add_rows(&mut totals, periods, weekly, weeks, downloads, credited);
             }
-        });
-        let sums = Rc::new(sums);
-        if sums.entries() > SUMS_CACHE_MAX_ENTRIES {
-            return sums; // model-level sums: too big to keep (12 bytes an entry)
         }
-        let mut cache = self.cache.sums.borrow_mut();
+        let totals = Rc::new(totals);
+        let mut cache = self.cache.period_totals.borrow_mut();
         if cache.len() >= SUMS_CACHE_ENTRIES {
             cache.remove(0);
         }
-        cache.push((key, sums.clone()));
-        sums
+        cache.push((key, totals.clone()));
+        totals
     }
 
     /// The row-order pass of [`Context::for_each_unit_period`]: units are split into partitions of
@@ -1020,18 +1054,24 @@ impl<'a> Context<'a> {
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for
     /// every kept model and period in which it has downloads > 0, periods in increasing order.
     pub fn for_each_model_period(&self, periods: &PeriodMap, mut emit: impl FnMut(usize, usize, f64)) {
-        let ends = (!periods.is_weekly()).then(|| periods.run_ends());
-        for m in 0..self.s.models() {
-            if !self.kept(m) {
-                continue;
-            }
-            let (weeks, downloads) = self.model_rows(m);
-            match &ends {
-                Some(ends) => {
-                    period_segments(weeks, downloads, periods, ends, |p, sum| emit(m, p, sum as f64))
+        if periods.is_weekly() {
+            // Each week is its own period, numbered from the map's first week.
+            let (first, np) = (periods.first_week, periods.len());
+            for m in self.kept_models() {
+                let (weeks, downloads) = self.model_rows(m);
+                for (&wk, &d) in weeks.iter().zip(downloads) {
+                    let p = (wk as i32).wrapping_sub(first) as u32 as usize;
+                    if p < np && d > 0 {
+                        emit(m, p, d as f64);
+                    }
                 }
-                None => period_runs(weeks, downloads, periods, |p, sum| emit(m, p, sum as f64)),
             }
+            return;
+        }
+        let ends = periods.run_ends();
+        for m in self.kept_models() {
+            let (weeks, downloads) = self.model_rows(m);
+            period_segments(weeks, downloads, periods, &ends, |p, sum| emit(m, p, sum as f64));
         }
     }
 }

@@ -172,12 +172,50 @@ pub fn created_weeks(created: &[i32], rows: &Rows) -> Vec<i32> {
         .collect()
 }
 
+/// Option-independent facts about each model's download rows: its first and last week and its
+/// row total. A window that covers all of a model's rows (most of them) is recognised without
+/// reading the rows, and its total taken as is; a model with one row a week, without gaps, has
+/// the row of week w at w − first: its window bounds need no search either.
+#[derive(Clone, Debug, Default)]
+pub struct RowIndex {
+    /// Per model: first and last week with a row (0, 0 without rows).
+    pub first_week: Vec<u16>,
+    pub last_week: Vec<u16>,
+    /// Per model: the sum of all its rows.
+    pub row_total: Vec<u64>,
+}
+
+impl RowIndex {
+    pub fn new(rows: &Rows) -> RowIndex {
+        let n = rows.models();
+        let (mut first_week, mut last_week, mut row_total) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        for m in 0..n {
+            let (a, b) = rows.range(m);
+            let (weeks, downloads) = rows.slice(a, b);
+            first_week.push(weeks.first().copied().unwrap_or(0));
+            last_week.push(weeks.last().copied().unwrap_or(0));
+            row_total.push(downloads.iter().map(|&d| d as u64).sum());
+        }
+        RowIndex {
+            first_week,
+            last_week,
+            row_total,
+        }
+    }
+}
+
 /// The rows each model counts after the window and time filters, and their sums.
 #[derive(Clone, Debug, Default)]
 pub struct Windowed {
     /// Model `i` counts rows `start[i]..end[i]`.
     pub start: Vec<u32>,
     pub end: Vec<u32>,
+    /// The models whose spans were computed (`None`: all); the others' are empty.
+    counted: Option<Vec<u32>>,
     /// Sum of downloads over those rows, summed on first use: views that read the rows
     /// themselves (shares, trends, incidence ...) never need it.
     totals: std::cell::OnceCell<Vec<f64>>,
@@ -185,70 +223,142 @@ pub struct Windowed {
 
 impl Windowed {
     /// Sum of downloads over each model's counted rows of `rows` (the rows the spans were made
-    /// from).
-    pub fn totals(&self, rows: &Rows) -> &[f64] {
+    /// from), summed on first use. With the [`RowIndex`] of those rows, a model whose rows all
+    /// count takes its row total without reading them.
+    pub fn totals(&self, rows: &Rows, index: Option<&RowIndex>) -> &[f64] {
         self.totals.get_or_init(|| {
-            self.start
-                .iter()
-                .zip(&self.end)
-                .map(|(&a, &b)| {
-                    // Summed as integers (exact, and the adds vectorise), then converted.
-                    let (_, downloads) = rows.slice(a as usize, b as usize);
-                    downloads.iter().map(|&d| d as u64).sum::<u64>() as f64
-                })
-                .collect()
+            let total = |m: usize| {
+                let (a, b) = match (self.start.get(m), self.end.get(m)) {
+                    (Some(&a), Some(&b)) if a < b => (a as usize, b as usize),
+                    _ => return 0.0,
+                };
+                if let Some(t) = index.and_then(|x| x.row_total.get(m)) {
+                    if rows.range(m) == (a, b) {
+                        return *t as f64;
+                    }
+                }
+                // Summed as integers (exact), then converted.
+                rows.slice(a, b).1.iter().map(|&d| d as u64).sum::<u64>() as f64
+            };
+            match &self.counted {
+                Some(models) => {
+                    let mut totals = vec![0.0; self.start.len()];
+                    for &m in models {
+                        if let Some(t) = totals.get_mut(m as usize) {
+                            *t = total(m as usize);
+                        }
+                    }
+                    totals
+                }
+                None => (0..self.start.len()).map(total).collect(),
+            }
         })
     }
 }
 
 /// Applies the Rolling Window Filter (`window = Some(L)`) and the week range `from_week..=to_week`
 /// to every model by binary search on its sorted weeks. `created_weeks` from [`created_weeks`].
+/// With `keep = Some(models)` (ascending), only those models get their span; the others get an
+/// empty one and their rows are neither searched nor summed (at 1 M models the population filter
+/// leaves out most of them). With `index` (made from the same rows), a model's first and last
+/// weeks come from it, so that a model whose rows all count, or one with a row every week, is
+/// placed without reading its rows.
 pub fn window_spans(
     rows: &Rows,
     created_weeks: &[i32],
     window: Option<u32>,
     from_week: i32,
     to_week: i32,
+    keep: Option<&[u32]>,
+    index: Option<&RowIndex>,
 ) -> Windowed {
     let n = rows.models();
-    let mut out = Windowed {
-        start: Vec::with_capacity(n),
-        end: Vec::with_capacity(n),
-        totals: Default::default(),
+    // Every model starts with an empty span at its first row; then the counted ones get theirs.
+    let first_rows = rows.offsets.get(..n).unwrap_or(&[]);
+    let mut start = first_rows.to_vec();
+    start.resize(n, 0);
+    let mut end = start.clone();
+    let all: Vec<u32>;
+    let models = match keep {
+        Some(k) => k,
+        None => {
+            all = (0..n as u32).collect();
+            &all
+        }
     };
-    for i in 0..n {
+    for &i in models {
+        let i = i as usize;
+        if i >= n {
+            continue;
+        }
         let (a, b) = rows.range(i);
-        let (weeks, _) = rows.slice(a, b);
+        if a == b {
+            continue;
+        }
         let mut lo = from_week as i64;
         let mut hi = to_week as i64;
         if let Some(l) = window {
             let c = created_weeks.get(i).copied().unwrap_or(NO_WEEK);
             if c == NO_WEEK {
-                hi = lo - 1;
-            } else {
-                lo = lo.max(c as i64);
-                hi = hi.min(c as i64 + l as i64 - 1);
+                continue;
             }
+            lo = lo.max(c as i64);
+            hi = hi.min(c as i64 + l as i64 - 1);
         }
-        let (s, e) = if lo > hi {
-            (0, 0)
-        } else {
-            // Usually every row is inside (the first download week is the creation week, the
-            // last is before `to` and within the window): checked at the ends before searching.
-            let s = match weeks.first() {
-                Some(&w) if (w as i64) >= lo => 0,
-                _ => weeks.partition_point(|&w| (w as i64) < lo),
-            };
-            let e = match weeks.last() {
-                Some(&w) if (w as i64) <= hi => weeks.len(),
-                _ => weeks.partition_point(|&w| (w as i64) <= hi),
-            };
-            (s, e.max(s))
+        if lo > hi {
+            continue;
+        }
+        // Usually every row is inside (the first download week is the creation week, the last is
+        // before `to` and within the window): checked at the ends, from the index when there is
+        // one (no read of the model's rows at all), before searching.
+        let (first, last) = match index {
+            Some(x) => (
+                x.first_week.get(i).copied().unwrap_or(0),
+                x.last_week.get(i).copied().unwrap_or(0),
+            ),
+            None => {
+                let weeks = rows.slice(a, b).0;
+                (
+                    weeks.first().copied().unwrap_or(0),
+                    weeks.last().copied().unwrap_or(0),
+                )
+            }
         };
-        out.start.push((a + s) as u32);
-        out.end.push((a + e) as u32);
+        let (s, e) = if first as i64 >= lo && last as i64 <= hi {
+            (0, b - a)
+        } else {
+            let weeks = rows.slice(a, b).0;
+            let (first, last, len) = (first as i64, last as i64, weeks.len());
+            let (s, e) = if index.is_some() && last - first + 1 == len as i64 {
+                // One row a week without gaps (known from the index, the rows unread): the row
+                // of week w is w − first. Spares a search whose reads miss the cache.
+                let at = |w: i64| (w - first).clamp(0, len as i64) as usize;
+                let s = at(lo);
+                (s, at(hi + 1).max(s))
+            } else {
+                let s = if first >= lo {
+                    0
+                } else {
+                    weeks.partition_point(|&w| (w as i64) < lo)
+                };
+                let e = if last <= hi {
+                    len
+                } else {
+                    weeks.partition_point(|&w| (w as i64) <= hi)
+                };
+                (s, e.max(s))
+            };
+            (s, e)
+        };
+        start[i] = (a + s) as u32;
+        end[i] = (a + e) as u32;
     }
-    out
+    Windowed {
+        start,
+        end,
+        counted: keep.map(|k| k.to_vec()),
+        totals: Default::default(),
+    }
 }
 
 /// The week range of `from`/`to` (`i32::MIN..=i32::MAX` when not given).
@@ -339,6 +449,8 @@ fn meets(s: &Snapshot, c: &Condition, i: usize) -> bool {
 #[derive(Clone, Debug, Default)]
 pub struct ModelMask {
     pub keep: Vec<bool>,
+    /// The kept models in ascending order (the passes visit them without testing every model).
+    pub kept_models: Vec<u32>,
     pub kept: usize,
     pub below_min_downloads: usize,
     pub outside_subset: usize,
@@ -392,6 +504,9 @@ pub fn model_mask(s: &Snapshot, history_totals: &[f64], options: &Options) -> Re
         };
         m.kept += keep as usize;
         m.keep.push(keep);
+        if keep {
+            m.kept_models.push(i as u32);
+        }
     }
     Ok(m)
 }
@@ -421,24 +536,80 @@ mod tests {
         // Model 0 created in week 10, rows in weeks 9 (before creation), 10, 11, 12, 20.
         // With L = 2 only weeks 10 and 11 count: 2 + 3 = 5.
         let r = rows(&[0, 5], &[9, 10, 11, 12, 20], &[1, 2, 3, 4, 5]);
-        let w = window_spans(&r, &[10], Some(2), i32::MIN, i32::MAX);
-        assert_eq!((w.start[0], w.end[0], w.totals(&r)[0]), (1, 3, 5.0));
+        let w = window_spans(&r, &[10], Some(2), i32::MIN, i32::MAX, None, None);
+        assert_eq!((w.start[0], w.end[0], w.totals(&r, None)[0]), (1, 3, 5.0));
         // Off: every row, 15.
-        let w = window_spans(&r, &[10], None, i32::MIN, i32::MAX);
-        assert_eq!(w.totals(&r)[0], 15.0);
+        let w = window_spans(&r, &[10], None, i32::MIN, i32::MAX, None, None);
+        assert_eq!(w.totals(&r, None)[0], 15.0);
         // Off, weeks 11..=12 only: 3 + 4.
-        let w = window_spans(&r, &[10], None, 11, 12);
-        assert_eq!(w.totals(&r)[0], 7.0);
+        let w = window_spans(&r, &[10], None, 11, 12, None, None);
+        assert_eq!(w.totals(&r, None)[0], 7.0);
         // L = 52 and week range 12..=30: weeks 12 and 20 → 9.
-        let w = window_spans(&r, &[10], Some(52), 12, 30);
-        assert_eq!(w.totals(&r)[0], 9.0);
+        let w = window_spans(&r, &[10], Some(52), 12, 30, None, None);
+        assert_eq!(w.totals(&r, None)[0], 9.0);
+    }
+
+    #[test]
+    fn row_index_by_hand() {
+        // Model 0: weeks 1, 2 with 2³² − 1 and 2 downloads (a total above u32); model 1: weeks 1,
+        // 3 (a gap); model 2: no rows.
+        let big = u32::MAX;
+        let downloads = [big, 2, 7, 8];
+        let r = rows(&[0, 2, 4, 4], &[1, 2, 1, 3], &downloads);
+        let x = RowIndex::new(&r);
+        assert_eq!(x.first_week, [1, 1, 0]);
+        assert_eq!(x.last_week, [2, 3, 0]);
+        assert_eq!(x.row_total, [big as u64 + 2, 15, 0]);
+        // All rows count: the row total; week 2 only: model 0's second row, model 1 none.
+        let w = window_spans(&r, &[1, 1, 1], None, i32::MIN, i32::MAX, None, Some(&x));
+        assert_eq!(w.totals(&r, Some(&x)), [big as f64 + 2.0, 15.0, 0.0]);
+        let w = window_spans(&r, &[1, 1, 1], None, 2, 2, None, Some(&x));
+        assert_eq!((w.start[1], w.end[1]), (3, 3));
+        assert_eq!(w.totals(&r, Some(&x)), [2.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn models_outside_the_mask_get_empty_spans() {
+        // Two models with rows in weeks 1, 2 (3 + 4) and 1 (5); only the second is kept.
+        let r = rows(&[0, 2, 3], &[1, 2, 1], &[3, 4, 5]);
+        let w = window_spans(&r, &[1, 1], Some(52), i32::MIN, i32::MAX, Some(&[1]), None);
+        assert_eq!((w.start[0], w.end[0]), (0, 0));
+        assert_eq!((w.start[1], w.end[1]), (2, 3));
+        assert_eq!(w.totals(&r, None), [0.0, 5.0]);
+    }
+
+    #[test]
+    fn indexed_spans_and_totals_equal_searched_ones() {
+        // Rows in weeks 9, 10, 11, 12, 20 (model 0), none (model 1), 3 (model 2), 5, 6 (model 3).
+        let r = rows(
+            &[0, 5, 5, 6, 8],
+            &[9, 10, 11, 12, 20, 3, 5, 6],
+            &[1, 2, 3, 4, 5, 7, 1, 1],
+        );
+        let created = [10, 0, NO_WEEK, 5];
+        let index = RowIndex::new(&r);
+        for window in [None, Some(1), Some(2), Some(52)] {
+            for (from, to) in [(i32::MIN, i32::MAX), (11, 12), (4, 5), (21, 30)] {
+                for keep in [None, Some(&[0u32, 3][..])] {
+                    let plain = window_spans(&r, &created, window, from, to, keep, None);
+                    let indexed = window_spans(&r, &created, window, from, to, keep, Some(&index));
+                    let case = format!("{window:?} {from}..={to} {keep:?}");
+                    assert_eq!(
+                        (&plain.start, &plain.end),
+                        (&indexed.start, &indexed.end),
+                        "{case}"
+                    );
+                    assert_eq!(plain.totals(&r, None), indexed.totals(&r, Some(&index)), "{case}");
+                }
+            }
+        }
     }
 
     #[test]
     fn window_of_a_model_without_week_counts_nothing() {
         let r = rows(&[0, 0, 1], &[3], &[7]);
-        let w = window_spans(&r, &[NO_WEEK, 3], Some(1), i32::MIN, i32::MAX);
-        assert_eq!(w.totals(&r), [0.0, 7.0]);
+        let w = window_spans(&r, &[NO_WEEK, 3], Some(1), i32::MIN, i32::MAX, None, None);
+        assert_eq!(w.totals(&r, None), [0.0, 7.0]);
     }
 
     #[test]
@@ -463,9 +634,10 @@ mod tests {
     #[test]
     fn empty_rows_give_empty_results() {
         let r = rows(&[0], &[], &[]);
-        assert!(window_spans(&r, &[], Some(52), i32::MIN, i32::MAX)
-            .totals(&r)
+        assert!(window_spans(&r, &[], Some(52), i32::MIN, i32::MAX, None, None)
+            .totals(&r, None)
             .is_empty());
+        assert!(RowIndex::new(&r).row_total.is_empty());
         assert_eq!(r.week_bounds(), None);
         // Inconsistent offsets read as empty, never panic.
         let r = rows(&[0, 9], &[1], &[1]);

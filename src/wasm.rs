@@ -114,7 +114,11 @@ impl Engine {
     pub fn report(&self, view: &str, options: JsValue) -> WasmResult<JsValue> {
         let options = options_from_js(&options)?;
         let report = self.0.report(view, &options).map_err(js_err)?;
-        to_js(&report.to_json())
+        // One JSON text parsed by the browser, not an object built field by field across the
+        // boundary: for a table of thousands of rows that is several times faster (and gives the
+        // same plain objects).
+        let text = serde_json::to_string(&report.to_json()).map_err(|e| JsError::new(&e.to_string()))?;
+        js_sys::JSON::parse(&text).map_err(|_| JsError::new("the report could not be read as JSON"))
     }
 
     /// Forgets the results cached for particular option values (window ranges, model masks, unit ×

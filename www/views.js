@@ -396,11 +396,14 @@ function sharedColor(ctx, domain) {
 }
 
 function timeOrBand(ctx, rows, periodCol) {
-  const parse = periodParser(uniq(rows.map((r) => r[periodCol])));
+  const labels = uniq(rows.map((r) => r[periodCol]));
+  const parse = periodParser(labels);
   if (parse) {
+    // Each label parsed once (a weekly table repeats every label once per series).
+    const dates = new Map(labels.map((p) => [p, parse(p)]));
     return {
       temporal: true,
-      x: (r) => parse(r[periodCol]),
+      x: (r) => dates.get(r[periodCol]),
       scale: { type: 'utc', label: null },
     };
   }
@@ -705,13 +708,18 @@ function drawSharesOverTime(ctx, report, keyCandidates) {
   const keys = orderKeys(rows, key, y);
   const axis = timeOrBand(ctx, rows, period);
   const isShare = /share/.test(y);
-  const stackOptions = { x: axis.x, y, fill: key, z: key, order: keys, title: (r) => `${r[key]}\n${r[period]}: ${isShare ? pct(r[y]) : formatCell(y, r[y])}` };
+  const title = (r) => `${r[key]}\n${r[period]}: ${isShare ? pct(r[y]) : formatCell(y, r[y])}`;
   const periodCount = uniq(rows.map((r) => r[period])).length;
   // An area needs at least two periods; with few periods stacked bars read better.
   const useArea = axis.temporal && periodCount >= 4;
   const bandAxis = useArea ? axis : { x: (r) => String(r[period]), scale: { type: 'band', label: null, domain: uniq(rows.map((r) => String(r[period]))) } };
-  stackOptions.x = bandAxis.x;
-  const mark = useArea ? Plot.areaY(rows, Plot.stackY(stackOptions)) : Plot.barY(rows, Plot.stackY(stackOptions));
+  const stackOptions = { x: bandAxis.x, y, fill: key, z: key, order: keys };
+  // An area whose title changes along the series is cut into one path per point (thousands of
+  // nodes for a weekly chart, most of its drawing time): the area carries the series' name, and
+  // a tip follows the pointer with the value.
+  const marks = useArea
+    ? [Plot.areaY(rows, Plot.stackY({ ...stackOptions, title: key })), Plot.tip(rows, Plot.pointer(Plot.stackY({ x: bandAxis.x, y, z: key, order: keys, title })))]
+    : [Plot.barY(rows, Plot.stackY({ ...stackOptions, title }))];
   return [
     {
       node: Plot.plot(
@@ -721,7 +729,7 @@ function drawSharesOverTime(ctx, report, keyCandidates) {
           x: bandAxis.scale,
           y: { label: isShare ? 'Share of downloads' : y, grid: true, tickFormat: isShare ? '.0%' : '~s' },
           color: sharedColor(ctx, keys),
-          marks: [mark, Plot.ruleY([0])],
+          marks: [...marks, Plot.ruleY([0])],
         }),
       ),
     },

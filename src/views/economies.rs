@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 
 use crate::aggregate::{
-    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, PeriodMap, NO_SIZE,
+    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, PeriodMap, DENSE_CELLS,
+    NO_SIZE,
 };
 use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
 use crate::incidence::{chi2_table, value_test};
-use crate::options::{Attribution, Basis, Granularity, Level, Options};
+use crate::options::{Attribution, Basis, Granularity, Options};
 use crate::rng::Rng;
 use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, ATTRIBUTES};
 use crate::time::{civil_from_days, parse_date, week_of_day, NO_DATE};
@@ -108,9 +109,10 @@ fn top_units(ctx: &Context, totals: &[f64], k: usize) -> Vec<usize> {
 
 fn leaderboard(ctx: &mut Context) -> Report {
     let credits = ctx.credits();
-    let (totals, models) = ctx.unit_totals(&credits);
+    let unit_totals = ctx.unit_totals(&credits);
+    let (totals, models) = (&unit_totals.totals, &unit_totals.models);
     let total: f64 = totals.iter().fold(0.0, |a, x| a + x); // +0.0 when empty, not −0.0
-    let top = top_units(ctx, &totals, ctx.options.top);
+    let top = top_units(ctx, totals, ctx.options.top);
     let mut t = Table::new("leaderboard");
     t.push_i64("rank", (1..=top.len() as i64).map(Some).collect());
     t.push_str(
@@ -134,36 +136,55 @@ fn leaderboard(ctx: &mut Context) -> Report {
 
 fn shares(ctx: &mut Context) -> Result<Report> {
     let credits = ctx.credits();
-    let (totals, _) = ctx.unit_totals(&credits);
-    let top = top_units(ctx, &totals, ctx.options.top);
-    let mut slot = vec![usize::MAX; credits.units()];
-    for (k, &u) in top.iter().enumerate() {
-        slot[u] = k;
-    }
+    let unit_totals = ctx.unit_totals(&credits);
+    let top = top_units(ctx, &unit_totals.totals, ctx.options.top);
     let periods = ctx.periods()?;
     let (np, nk) = (periods.len(), top.len());
     let mut matrix = vec![0.0; np * nk];
-    let mut rest = vec![0.0; np];
-    let mut period_total = vec![0.0; np];
-    let mut add = |u: usize, p: usize, v: f64| {
-        period_total[p] += v;
-        match slot.get(u) {
-            Some(&k) if k != usize::MAX => matrix[p * nk + k] += v,
-            _ => rest[p] += v,
+    let (rest, period_total) = if credits.units().saturating_mul(np) <= DENSE_CELLS {
+        // Few units (countries, org types): one pass adds every row into a small block.
+        let mut slot = vec![usize::MAX; credits.units()];
+        for (k, &u) in top.iter().enumerate() {
+            slot[u] = k;
         }
-    };
-    if ctx.options.level == Level::Model {
-        // One entry per model and period: summed as they come, not kept.
-        ctx.for_each_unit_period(&credits, &periods, None, add);
+        let mut rest = vec![0.0; np];
+        let mut period_total = vec![0.0; np];
+        ctx.for_each_unit_period(&credits, &periods, None, |u, p, v| {
+            period_total[p] += v;
+            match slot.get(u) {
+                Some(&k) if k != usize::MAX => matrix[p * nk + k] += v,
+                _ => rest[p] += v,
+            }
+        });
+        (rest, period_total)
     } else {
-        let sums = ctx.unit_period_sums(&credits, &periods);
-        for p in 0..np {
-            let (units, downloads) = sums.period(p);
-            for (&u, &v) in units.iter().zip(downloads) {
-                add(u as usize, p, v);
+        // Many units (models, developers): only the top units' models are read, and `rest` is
+        // the period's total minus theirs. No pass over all units × periods.
+        let period_total = ctx.credited_period_totals(&credits, &periods).to_vec();
+        let weekly = periods.is_weekly();
+        let mut column = vec![0.0; np];
+        for (k, &u) in top.iter().enumerate() {
+            column.iter_mut().for_each(|x| *x = 0.0);
+            let (models, weights) = credits.of(u);
+            for (&m, &w) in models.iter().zip(weights) {
+                if ctx.kept(m as usize) {
+                    let (weeks, downloads) = ctx.model_rows(m as usize);
+                    add_rows(&mut column, &periods, weekly, weeks, downloads, w);
+                }
+            }
+            for (p, &x) in column.iter().enumerate() {
+                matrix[p * nk + k] = x;
             }
         }
-    }
+        let rest = (0..np)
+            .map(|p| {
+                let top_sum: f64 = matrix[p * nk..(p + 1) * nk].iter().sum();
+                // Rounding may leave −1e-9 where the top units hold everything.
+                (period_total[p] - top_sum).max(0.0)
+            })
+            .collect();
+        (rest, period_total)
+    };
     let keys: Vec<String> = top.iter().map(|&u| ctx.unit_key(u).to_string()).collect();
     let (mut pc, mut kc, mut dc, mut sc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for p in 0..np {
@@ -197,8 +218,8 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let credits = ctx.credits();
     let periods = ctx.periods()?;
     let np = periods.len();
-    let m: Vec<_> = if ctx.options.level == Level::Model {
-        // One entry per model and period: measured as they come, not kept.
+    // Each unit's downloads in each period, gathered by period (the measures need no unit names).
+    let m: Vec<_> = {
         let mut values = ctx.cache.period_values(np);
         ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| {
             if let Some(list) = values.get_mut(p) {
@@ -208,16 +229,6 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
         let m = values.iter_mut().map(|v| measures(v)).collect();
         ctx.cache.return_period_values(values);
         m
-    } else {
-        let sums = ctx.unit_period_sums(&credits, &periods);
-        let mut values: Vec<f64> = Vec::new();
-        (0..np)
-            .map(|p| {
-                values.clear();
-                values.extend_from_slice(sums.period(p).1);
-                measures(&mut values)
-            })
-            .collect()
     };
     let mut t = Table::new("concentration");
     t.push_str("period", periods.labels.iter().cloned().map(Some).collect());
@@ -286,8 +297,7 @@ fn org_by_country(ctx: &mut Context) -> Report {
     let (nc, no) = (s.country.values.len(), s.org_type.values.len());
     let mut acc = vec![0.0; nc * no];
     let (mut unknown, mut all) = (0.0, 0.0);
-    for m in 0..s.models() {
-        let t = ctx.total(m);
+    for (m, t) in ctx.counted_totals() {
         if t <= 0.0 {
             continue;
         }
@@ -489,10 +499,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
             let mut scratch = vec![0.0; cells];
             let mut touched = Vec::new();
             let ends = cell_map.run_ends();
-            for m in 0..s.models() {
-                if !ctx.kept(m) {
-                    continue;
-                }
+            for m in ctx.kept_models() {
                 let (weeks, downloads) = ctx.model_rows(m);
                 period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
                     if let Some(x) = scratch.get_mut(c) {
@@ -516,9 +523,9 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
         Basis::Models => {
             let (from, to) = crate::filter::week_range(options)?;
             let mut one = vec![0.0; cells];
-            for m in 0..s.models() {
+            for m in ctx.kept_models() {
                 let day = s.created.get(m).copied().unwrap_or(NO_DATE);
-                if !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+                if day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
                     continue;
                 }
                 let c = cut_index(&cuts, day) * 2 + (day > split) as usize;
@@ -630,10 +637,10 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
         }
     });
     let (from, to) = crate::filter::week_range(ctx.options)?;
-    for m in 0..s.models() {
+    for m in ctx.kept_models() {
         let day = s.created.get(m).copied().unwrap_or(NO_DATE);
         let r = rank_of(m);
-        if r == NO_SIZE || !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+        if r == NO_SIZE || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
             continue;
         }
         let next = (years.len() + created_group.len()) as u32;
@@ -773,8 +780,7 @@ fn flows(ctx: &mut Context) -> Report {
     let lineage = ctx.cache.lineage(s, relations);
     let nr = Relation::ALL.len();
     let mut acc = [0.0; 3 * 5];
-    for m in 0..s.models() {
-        let t = ctx.total(m);
+    for (m, t) in ctx.counted_totals() {
         let depth = lineage.depth.get(m).copied().unwrap_or(0) as usize;
         if t <= 0.0 || depth == 0 {
             continue;
@@ -832,8 +838,7 @@ fn modality(ctx: &mut Context) -> Report {
     ];
     let mut total = 0.0;
     let mut acc: Vec<Vec<f64>> = sides.iter().map(|(_, l)| vec![0.0; l.count()]).collect();
-    for m in 0..s.models() {
-        let t = ctx.total(m);
+    for (m, t) in ctx.counted_totals() {
         if t <= 0.0 {
             continue;
         }
@@ -891,14 +896,16 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     let mut values: Vec<usize> = Vec::new();
     let mut runs: Vec<(usize, f64)> = Vec::new();
     let weekly = periods.is_weekly();
-    for m in 0..ctx.s.models() {
-        if !ctx.kept(m) {
-            continue;
-        }
+    let single = matches!(labels, Labels::Single(_));
+    for m in ctx.kept_models() {
         let (weeks, downloads) = ctx.model_rows(m);
         if weekly {
             // Each row is its own period: adding rows straight into place beats making runs.
-            add_rows(&mut total, &periods, true, weeks, downloads, 1.0);
+            // A single-valued attribute gives each model exactly one value: the total is then
+            // summed from the values' rows afterwards.
+            if !single {
+                add_rows(&mut total, &periods, true, weeks, downloads, 1.0);
+            }
             labels.each(m, |k| {
                 if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
                     add_rows(row, &periods, true, weeks, downloads, 1.0);
@@ -922,6 +929,13 @@ fn trends(ctx: &mut Context) -> Result<Report> {
                         *x += v;
                     }
                 }
+            }
+        }
+    }
+    if weekly && single {
+        for row in acc.chunks_exact(np.max(1)) {
+            for (t, x) in total.iter_mut().zip(row) {
+                *t += x;
             }
         }
     }
