@@ -91,9 +91,11 @@ pub struct EconomiesCache {
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
     dense: RefCell<Vec<f64>>,
     partitions: RefCell<Vec<PartitionBuffer>>,
-    /// Per-period value lists of the model-level concentration (10 M values at 1 M models),
-    /// kept with their capacity between uses for the same reason.
+    /// Per-period value lists of the concentration view (millions of values at 1 M models), kept
+    /// with their capacity between uses for the same reason.
     period_values: RefCell<Vec<Vec<f64>>>,
+    /// The buffer of [`Context::for_each_week_of_model_values`], reused.
+    week_values: RefCell<Vec<f64>>,
 }
 
 impl EconomiesCache {
@@ -712,6 +714,9 @@ impl<'a> Context<'a> {
 
     /// A note when part of the downloads has no unit at this level.
     pub fn unknown_note(&self, credits: &Credits) -> Option<String> {
+        if !credits.any_unknown {
+            return None; // no pass over the models for a note that cannot be
+        }
         let t = self.unit_totals(credits);
         let (unknown, all) = (t.unknown, t.all);
         (unknown > 0.0 && all > 0.0).then(|| {
@@ -1049,6 +1054,50 @@ impl<'a> Context<'a> {
         }
         *self.cache.dense.borrow_mut() = dense;
         *self.cache.partitions.borrow_mut() = buffers;
+    }
+
+    /// The model level with direct attribution over weekly periods: `f(period, values)` for each
+    /// period in order, `values` being the downloads > 0 of every kept model in that week (in no
+    /// particular order; `f` may reorder them). The rows are read twice, to count each week's
+    /// values and then to place them in one buffer, which costs less than growing a list per
+    /// week row by row.
+    pub fn for_each_week_of_model_values(&self, periods: &PeriodMap, mut f: impl FnMut(usize, &mut [f64])) {
+        let (first, np) = (periods.first_week, periods.len());
+        let week = |wk: u16| (wk as i32).wrapping_sub(first) as u32 as usize;
+        let mut starts = vec![0usize; np + 1];
+        for m in self.kept_models() {
+            let (weeks, downloads) = self.model_rows(m);
+            for (&wk, &d) in weeks.iter().zip(downloads) {
+                if let (Some(c), true) = (starts.get_mut(week(wk) + 1), d > 0) {
+                    *c += 1;
+                }
+            }
+        }
+        for p in 0..np {
+            starts[p + 1] += starts[p];
+        }
+        let mut values = std::mem::take(&mut *self.cache.week_values.borrow_mut());
+        values.clear();
+        values.resize(starts[np], 0.0);
+        let mut next = starts.clone();
+        for m in self.kept_models() {
+            let (weeks, downloads) = self.model_rows(m);
+            for (&wk, &d) in weeks.iter().zip(downloads) {
+                let k = week(wk);
+                if let (Some(at), true) = (next.get_mut(k), d > 0 && k < np) {
+                    if let Some(x) = values.get_mut(*at) {
+                        *x = d as f64;
+                    }
+                    *at += 1;
+                }
+            }
+        }
+        for p in 0..np {
+            if let Some(v) = values.get_mut(starts[p]..starts[p + 1]) {
+                f(p, v);
+            }
+        }
+        *self.cache.week_values.borrow_mut() = values;
     }
 
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for

@@ -172,6 +172,8 @@ pub struct Credits {
     pub weight: Vec<f64>,
     /// Per model: the part of its downloads credited to no unit (a root with an unknown unit).
     pub unknown_weight: Vec<f64>,
+    /// Whether any model has a part credited to no unit (never at the model level).
+    pub any_unknown: bool,
     /// The same entries grouped by model (for passes in row order): model `m` credits
     /// `by_model_unit[by_model_offsets[m]..by_model_offsets[m+1]]` with `by_model_weight` alongside.
     pub by_model_offsets: Vec<u32>,
@@ -318,6 +320,7 @@ pub fn credits(
     Credits {
         model_runs,
         unit_order,
+        any_unknown: unknown_weight.iter().any(|&w| w > 0.0),
         unit_offsets: offsets,
         model,
         weight,
@@ -422,6 +425,7 @@ mod tests {
         assert_eq!(c.of(0), (&[0u32, 2][..], &[1.0, 0.5][..]));
         assert_eq!(c.of(1), (&[1u32, 2][..], &[1.0, 0.5][..]));
         assert_eq!(c.unknown_weight, vec![0.0, 0.0, 0.0, 1.0]);
+        assert!(c.any_unknown);
         assert_eq!(c.of_model(2), (&[0u32, 1][..], &[0.5, 0.5][..]));
         assert_eq!(c.of_model(3), (&[][..], &[][..]));
         // Direct: each model to its own unit.
@@ -431,6 +435,9 @@ mod tests {
         // Both roots in the same unit: one entry with weight 1.
         let c = credits(4, 2, |m| if m == 3 { None } else { Some(0) }, Some(&l));
         assert_eq!(c.of(0), (&[0u32, 1, 2][..], &[1.0, 1.0, 1.0][..]));
+        // Every model with a unit: nothing unknown.
+        let c = credits(4, 2, |m| Some((m % 2) as u32), None);
+        assert!(!c.any_unknown);
     }
 
     #[test]

@@ -85,7 +85,23 @@ pub fn measures(values: &mut [f64]) -> Measures {
     if values.len() < COUNT_FROM {
         return measures_sorted(values);
     }
-    let mut counts = vec![0u32; COUNTED_BELOW];
+    // One histogram reused by every call (a view measures hundreds of periods); only the part up
+    // to the largest counted value is read, and zeroed again after.
+    thread_local! {
+        static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    COUNTS.with(|c| {
+        let mut counts = c.borrow_mut();
+        counts.resize(COUNTED_BELOW, 0);
+        let m = measures_counted(values, &mut counts);
+        counts.iter_mut().for_each(|x| *x = 0);
+        m
+    })
+}
+
+/// [`measures`] with a zeroed histogram of [`COUNTED_BELOW`] counts.
+fn measures_counted(values: &mut [f64], counts: &mut [u32]) -> Measures {
+    let mut top = 0; // one past the largest counted value
     let mut others = 0;
     let mut total = 0.0;
     let mut n = 0usize;
@@ -98,6 +114,7 @@ pub fn measures(values: &mut [f64]) -> Measures {
         total += x;
         if x < COUNTED_BELOW as f64 && x.fract() == 0.0 {
             counts[x as usize] += 1;
+            top = top.max(x as usize + 1);
         } else {
             values[others] = x;
             others += 1;
@@ -115,7 +132,7 @@ pub fn measures(values: &mut [f64]) -> Measures {
     // Ascending: the sorted others below v, then the counted copies of v.
     let (mut squares, mut weighted, mut rank) = (0.0, 0.0, 0usize);
     let mut j = 0;
-    for (v, &c) in counts.iter().enumerate() {
+    for (v, &c) in counts[..top].iter().enumerate() {
         if c == 0 {
             continue;
         }
@@ -138,7 +155,7 @@ pub fn measures(values: &mut [f64]) -> Measures {
     }
     // The 100 largest, descending: others from the top, merged with the counted values.
     let mut largest: Vec<f64> = Vec::with_capacity(100);
-    let (mut j, mut v) = (others.len(), COUNTED_BELOW);
+    let (mut j, mut v) = (others.len(), top);
     let mut left = counts.get(v.wrapping_sub(1)).copied().unwrap_or(0);
     while largest.len() < 100 {
         while v > 0 && left == 0 {

@@ -17,7 +17,7 @@ use crate::concentration::{measures, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
 use crate::incidence::{chi2_table, value_test};
-use crate::options::{Attribution, Basis, Granularity, Options};
+use crate::options::{Attribution, Basis, Granularity, Level, Options};
 use crate::rng::Rng;
 use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, ATTRIBUTES};
 use crate::time::{civil_from_days, parse_date, week_of_day, NO_DATE};
@@ -219,7 +219,15 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let periods = ctx.periods()?;
     let np = periods.len();
     // Each unit's downloads in each period, gathered by period (the measures need no unit names).
-    let m: Vec<_> = {
+    let m: Vec<_> = if ctx.options.level == Level::Model
+        && ctx.options.attribution == Attribution::Direct
+        && periods.is_weekly()
+    {
+        // Each kept model's row is a value of its week.
+        let mut m = Vec::with_capacity(np);
+        ctx.for_each_week_of_model_values(&periods, |_, values| m.push(measures(values)));
+        m
+    } else {
         let mut values = ctx.cache.period_values(np);
         ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| {
             if let Some(list) = values.get_mut(p) {
@@ -1435,6 +1443,29 @@ mod tests {
                     assert_eq!(got, want, "{cells} cells, {max_buffered} buffered");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn week_values_equal_the_model_pass() {
+        // The counted-then-placed values of each week against the model-by-model pass, with a
+        // window (some rows fall out) and without.
+        let engine = Engine::new(tiny());
+        for window in [("window-weeks", "1"), ("no-window", "")] {
+            let options = Options::from_pairs([("min-downloads", "0"), ("level", "model"), window]).unwrap();
+            let ctx = Context::new(&engine, &options).unwrap();
+            let periods = ctx.periods().unwrap();
+            assert!(periods.is_weekly() && periods.len() > 1);
+            let mut want = vec![Vec::new(); periods.len()];
+            ctx.for_each_model_period(&periods, |_, p, v| want[p].push(v));
+            let mut got = vec![Vec::new(); periods.len()];
+            ctx.for_each_week_of_model_values(&periods, |p, v| got[p] = v.to_vec());
+            for (g, w) in got.iter_mut().zip(&mut want) {
+                g.sort_by(f64::total_cmp);
+                w.sort_by(f64::total_cmp);
+            }
+            assert!(want.iter().map(Vec::len).sum::<usize>() > 3, "{window:?}");
+            assert_eq!(got, want, "{window:?}");
         }
     }
 
