@@ -8,8 +8,8 @@
 //! period from the first to the last week with downloads (within `from`/`to`), empty ones included.
 //!
 //! **Cached indexes** ([`EconomiesCache`], kept in the [`Engine`]): the fallback rows, per-model
-//! history totals and creation weeks, the running sums of the download rows, roots and depths per
-//! relation set, unit credits per (level, attribution, relation set), and the size estimator per
+//! history totals and creation weeks, each model's first and last download week and row total,
+//! roots and depths per relation set, unit credits per (level, attribution, relation set), and the size estimator per
 //! seed. They are built on first use; a change of option reuses them. Per option set (a few
 //! recent ones): the model mask, the window ranges and sums of the kept models, each unit's
 //! total and each period's total.
