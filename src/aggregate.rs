@@ -177,8 +177,13 @@ impl EconomiesCache {
 
     pub fn history_totals(&self, s: &Snapshot) -> &[f64] {
         self.history_totals.get_or_init(|| {
-            let all_time = self.is_fallback(s).then_some(s.downloads_all_time.as_slice());
-            filter::history_totals(&self.rows(s), all_time)
+            if self.is_fallback(s) {
+                filter::history_totals(&self.rows(s), Some(&s.downloads_all_time))
+            } else {
+                // The sums of the weekly rows, already taken by the row index.
+                let index = self.row_index(s);
+                index.row_total.iter().map(|&t| t as f64).collect()
+            }
         })
     }
 
@@ -663,9 +668,11 @@ impl<'a> Context<'a> {
 
     /// `(model, window-filtered downloads)` of every kept model, in model order.
     pub fn counted_totals(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let totals = self
-            .windowed
-            .totals(&self.rows, Some(self.cache.row_index(self.s)));
+        let totals = self.windowed.totals(
+            &self.rows,
+            Some(&self.mask.kept_models),
+            Some(self.cache.row_index(self.s)),
+        );
         self.kept_models()
             .map(move |m| (m, totals.get(m).copied().unwrap_or(0.0)))
     }

@@ -214,8 +214,6 @@ pub struct Windowed {
     /// Model `i` counts rows `start[i]..end[i]`.
     pub start: Vec<u32>,
     pub end: Vec<u32>,
-    /// The models whose spans were computed (`None`: all); the others' are empty.
-    counted: Option<Vec<u32>>,
     /// Sum of downloads over those rows, summed on first use: views that read the rows
     /// themselves (shares, trends, incidence ...) never need it.
     totals: std::cell::OnceCell<Vec<f64>>,
@@ -223,9 +221,10 @@ pub struct Windowed {
 
 impl Windowed {
     /// Sum of downloads over each model's counted rows of `rows` (the rows the spans were made
-    /// from), summed on first use. With the [`RowIndex`] of those rows, a model whose rows all
-    /// count takes its row total without reading them.
-    pub fn totals(&self, rows: &Rows, index: Option<&RowIndex>) -> &[f64] {
+    /// from), summed on first use. `keep`: the models the spans were computed for (as given to
+    /// [`window_spans`]; the others' spans are empty), `None` for all. With the [`RowIndex`] of
+    /// those rows, a model whose rows all count takes its row total without reading them.
+    pub fn totals(&self, rows: &Rows, keep: Option<&[u32]>, index: Option<&RowIndex>) -> &[f64] {
         self.totals.get_or_init(|| {
             let total = |m: usize| {
                 let (a, b) = match (self.start.get(m), self.end.get(m)) {
@@ -240,7 +239,7 @@ impl Windowed {
                 // Summed as integers (exact), then converted.
                 rows.slice(a, b).1.iter().map(|&d| d as u64).sum::<u64>() as f64
             };
-            match &self.counted {
+            match keep {
                 Some(models) => {
                     let mut totals = vec![0.0; self.start.len()];
                     for &m in models {
@@ -356,7 +355,6 @@ pub fn window_spans(
     Windowed {
         start,
         end,
-        counted: keep.map(|k| k.to_vec()),
         totals: Default::default(),
     }
 }
@@ -451,7 +449,6 @@ pub struct ModelMask {
     pub keep: Vec<bool>,
     /// The kept models in ascending order (the passes visit them without testing every model).
     pub kept_models: Vec<u32>,
-    pub kept: usize,
     pub below_min_downloads: usize,
     pub outside_subset: usize,
     pub outside_created_range: usize,
@@ -502,7 +499,6 @@ pub fn model_mask(s: &Snapshot, history_totals: &[f64], options: &Options) -> Re
             }
             !outside
         };
-        m.kept += keep as usize;
         m.keep.push(keep);
         if keep {
             m.kept_models.push(i as u32);
@@ -537,16 +533,16 @@ mod tests {
         // With L = 2 only weeks 10 and 11 count: 2 + 3 = 5.
         let r = rows(&[0, 5], &[9, 10, 11, 12, 20], &[1, 2, 3, 4, 5]);
         let w = window_spans(&r, &[10], Some(2), i32::MIN, i32::MAX, None, None);
-        assert_eq!((w.start[0], w.end[0], w.totals(&r, None)[0]), (1, 3, 5.0));
+        assert_eq!((w.start[0], w.end[0], w.totals(&r, None, None)[0]), (1, 3, 5.0));
         // Off: every row, 15.
         let w = window_spans(&r, &[10], None, i32::MIN, i32::MAX, None, None);
-        assert_eq!(w.totals(&r, None)[0], 15.0);
+        assert_eq!(w.totals(&r, None, None)[0], 15.0);
         // Off, weeks 11..=12 only: 3 + 4.
         let w = window_spans(&r, &[10], None, 11, 12, None, None);
-        assert_eq!(w.totals(&r, None)[0], 7.0);
+        assert_eq!(w.totals(&r, None, None)[0], 7.0);
         // L = 52 and week range 12..=30: weeks 12 and 20 → 9.
         let w = window_spans(&r, &[10], Some(52), 12, 30, None, None);
-        assert_eq!(w.totals(&r, None)[0], 9.0);
+        assert_eq!(w.totals(&r, None, None)[0], 9.0);
     }
 
     #[test]
@@ -562,10 +558,10 @@ mod tests {
         assert_eq!(x.row_total, [big as u64 + 2, 15, 0]);
         // All rows count: the row total; week 2 only: model 0's second row, model 1 none.
         let w = window_spans(&r, &[1, 1, 1], None, i32::MIN, i32::MAX, None, Some(&x));
-        assert_eq!(w.totals(&r, Some(&x)), [big as f64 + 2.0, 15.0, 0.0]);
+        assert_eq!(w.totals(&r, None, Some(&x)), [big as f64 + 2.0, 15.0, 0.0]);
         let w = window_spans(&r, &[1, 1, 1], None, 2, 2, None, Some(&x));
         assert_eq!((w.start[1], w.end[1]), (3, 3));
-        assert_eq!(w.totals(&r, Some(&x)), [2.0, 0.0, 0.0]);
+        assert_eq!(w.totals(&r, None, Some(&x)), [2.0, 0.0, 0.0]);
     }
 
     #[test]
@@ -575,7 +571,7 @@ mod tests {
         let w = window_spans(&r, &[1, 1], Some(52), i32::MIN, i32::MAX, Some(&[1]), None);
         assert_eq!((w.start[0], w.end[0]), (0, 0));
         assert_eq!((w.start[1], w.end[1]), (2, 3));
-        assert_eq!(w.totals(&r, None), [0.0, 5.0]);
+        assert_eq!(w.totals(&r, Some(&[1]), None), [0.0, 5.0]);
     }
 
     #[test]
@@ -599,7 +595,11 @@ mod tests {
                         (&indexed.start, &indexed.end),
                         "{case}"
                     );
-                    assert_eq!(plain.totals(&r, None), indexed.totals(&r, Some(&index)), "{case}");
+                    assert_eq!(
+                        plain.totals(&r, None, None),
+                        indexed.totals(&r, keep, Some(&index)),
+                        "{case}"
+                    );
                 }
             }
         }
@@ -609,7 +609,7 @@ mod tests {
     fn window_of_a_model_without_week_counts_nothing() {
         let r = rows(&[0, 0, 1], &[3], &[7]);
         let w = window_spans(&r, &[NO_WEEK, 3], Some(1), i32::MIN, i32::MAX, None, None);
-        assert_eq!(w.totals(&r, None), [0.0, 7.0]);
+        assert_eq!(w.totals(&r, None, None), [0.0, 7.0]);
     }
 
     #[test]
@@ -635,7 +635,7 @@ mod tests {
     fn empty_rows_give_empty_results() {
         let r = rows(&[0], &[], &[]);
         assert!(window_spans(&r, &[], Some(52), i32::MIN, i32::MAX, None, None)
-            .totals(&r, None)
+            .totals(&r, None, None)
             .is_empty());
         assert!(RowIndex::new(&r).row_total.is_empty());
         assert_eq!(r.week_bounds(), None);

@@ -250,9 +250,7 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let resamples = ctx.options.bootstrap as usize;
     let mut notes = Vec::new();
     if resamples > 0 {
-        let kept: Vec<u32> = (0..ctx.s.models() as u32)
-            .filter(|&m| ctx.kept(m as usize))
-            .collect();
+        let kept = &ctx.mask.kept_models;
         let mut rng = Rng::new(ctx.options.seed);
         let mut hhi_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); np];
         let mut gini_samples: Vec<Vec<f64>> = vec![Vec::with_capacity(resamples); np];
