@@ -21,7 +21,7 @@ use crate::attribution::{self, Credits, Lineage};
 use crate::engine::Engine;
 use crate::filter::{self, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::options::{Attribution, Granularity, Level, Options};
-use crate::sizes::Estimator;
+use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
 use crate::{Error, Result};
@@ -59,6 +59,8 @@ type WindowKey = (Option<u32>, i32, i32, MaskKey);
 /// (minimum downloads as bits, `where` conditions, created from, created to).
 type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
 
+type CreatedSizesKey = (MaskKey, i32, i32, u64);
+
 fn mask_key(options: &Options) -> MaskKey {
     (
         options.min_downloads.to_bits(),
@@ -87,6 +89,9 @@ pub struct EconomiesCache {
     /// [`Context::credited_period_totals`] per option set.
     period_totals: RefCell<Vec<(String, Rc<Vec<f64>>)>>,
     estimators: RefCell<Vec<(u64, Rc<EstimatorFit>)>>,
+    /// The "created" groups of the sizes view, which the Rolling Window does not change: per
+    /// population filter, week range and seed.
+    created_sizes: RefCell<Vec<(CreatedSizesKey, Rc<Vec<SizeGroup>>)>>,
     /// The dense block of [`Context::partitioned`], kept all zeros between uses, and its partition
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
     dense: RefCell<Vec<f64>>,
@@ -95,7 +100,7 @@ pub struct EconomiesCache {
     /// with their capacity between uses for the same reason.
     period_values: RefCell<Vec<Vec<f64>>>,
     /// The buffer of [`Context::for_each_week_of_model_values`], reused.
-    week_values: RefCell<Vec<f64>>,
+    week_values: RefCell<Vec<u32>>,
 }
 
 impl EconomiesCache {
@@ -307,6 +312,28 @@ impl EconomiesCache {
         }
         cache.push((key, m.clone()));
         Ok(m)
+    }
+
+    /// The sizes view's groups by creation year for this option set, made by `make` unless
+    /// cached (they depend on the population filter, the week range and the seed only).
+    pub fn created_sizes(
+        &self,
+        options: &Options,
+        from: i32,
+        to: i32,
+        make: impl FnOnce() -> Vec<SizeGroup>,
+    ) -> Rc<Vec<SizeGroup>> {
+        let key = (mask_key(options), from, to, options.seed);
+        if let Some((_, g)) = self.created_sizes.borrow().iter().find(|(k, _)| *k == key) {
+            return g.clone();
+        }
+        let groups = Rc::new(make());
+        let mut cache = self.created_sizes.borrow_mut();
+        if cache.len() >= WINDOW_CACHE_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((key, groups.clone()));
+        groups
     }
 
     pub fn estimator(&self, s: &Snapshot, seed: u64) -> Rc<EstimatorFit> {
@@ -1064,38 +1091,92 @@ impl<'a> Context<'a> {
     }
 
     /// The model level with direct attribution over weekly periods: `f(period, values)` for each
-    /// period in order, `values` being the downloads > 0 of every kept model in that week (in no
-    /// particular order; `f` may reorder them). The rows are read twice, to count each week's
-    /// values and then to place them in one buffer, which costs less than growing a list per
-    /// week row by row.
-    pub fn for_each_week_of_model_values(&self, periods: &PeriodMap, mut f: impl FnMut(usize, &mut [f64])) {
+    /// period in order, `values` being the downloads of every kept model with a counted row in that
+    /// week (in no particular order, zeros included; `f` may reorder them). Each week's values are
+    /// counted first, then placed in one buffer, which costs less than growing a list per week
+    /// row by row. A model with a row every week (known from the row index) is counted without
+    /// reading its rows, and placed without reading its weeks.
+    pub fn for_each_week_of_model_values(&self, periods: &PeriodMap, mut f: impl FnMut(usize, &mut [u32])) {
         let (first, np) = (periods.first_week, periods.len());
-        let week = |wk: u16| (wk as i32).wrapping_sub(first) as u32 as usize;
-        let mut starts = vec![0usize; np + 1];
+        let index = self.cache.row_index(self.s);
+        // The week number (from the map's first week) of model m's row `row`, when it has a row
+        // every week; `None` otherwise.
+        let gap_free_start = |m: usize, start: usize| -> Option<i64> {
+            let (a, b) = self.rows.range(m);
+            let (fw, lw) = (*index.first_week.get(m)? as i64, *index.last_week.get(m)? as i64);
+            (b > a && lw - fw + 1 == (b - a) as i64).then(|| fw + (start as i64 - a as i64) - first as i64)
+        };
+        let span = |m: usize| -> (usize, usize) {
+            match (self.windowed.start.get(m), self.windowed.end.get(m)) {
+                (Some(&a), Some(&b)) if a < b => (a as usize, b as usize),
+                _ => (0, 0),
+            }
+        };
+        // Counts per week: +1 at a run's first week and −1 after its last (gap-free models), plus
+        // one per row for the others; running sums then give each week's count.
+        let mut diff = vec![0i64; np + 1];
+        let mut direct = vec![0usize; np];
         for m in self.kept_models() {
-            let (weeks, downloads) = self.model_rows(m);
-            for (&wk, &d) in weeks.iter().zip(downloads) {
-                if let (Some(c), true) = (starts.get_mut(week(wk) + 1), d > 0) {
-                    *c += 1;
+            let (a, b) = span(m);
+            if a == b {
+                continue;
+            }
+            match gap_free_start(m, a) {
+                Some(k0) => {
+                    let lo = k0.clamp(0, np as i64) as usize;
+                    let hi = (k0 + (b - a) as i64).clamp(0, np as i64) as usize;
+                    if lo < hi {
+                        diff[lo] += 1;
+                        diff[hi] -= 1;
+                    }
+                }
+                None => {
+                    for &wk in self.rows.slice(a, b).0 {
+                        if let Some(c) = direct.get_mut((wk as i32).wrapping_sub(first) as u32 as usize) {
+                            *c += 1;
+                        }
+                    }
                 }
             }
         }
+        let mut starts = vec![0usize; np + 1];
+        let mut running = 0i64;
         for p in 0..np {
-            starts[p + 1] += starts[p];
+            running += diff[p];
+            starts[p + 1] = starts[p] + running.max(0) as usize + direct[p];
         }
         let mut values = std::mem::take(&mut *self.cache.week_values.borrow_mut());
         values.clear();
-        values.resize(starts[np], 0.0);
+        values.resize(starts[np], 0);
         let mut next = starts.clone();
         for m in self.kept_models() {
-            let (weeks, downloads) = self.model_rows(m);
-            for (&wk, &d) in weeks.iter().zip(downloads) {
-                let k = week(wk);
-                if let (Some(at), true) = (next.get_mut(k), d > 0 && k < np) {
-                    if let Some(x) = values.get_mut(*at) {
-                        *x = d as f64;
+            let (a, b) = span(m);
+            if a == b {
+                continue;
+            }
+            let (weeks, downloads) = self.rows.slice(a, b);
+            match gap_free_start(m, a) {
+                Some(k0) => {
+                    // Row j is week k0 + j: only the weeks inside the map are placed.
+                    let skip = (-k0).max(0) as usize;
+                    let k0 = k0.max(0) as usize;
+                    for (at, &d) in next.iter_mut().skip(k0).zip(downloads.iter().skip(skip)) {
+                        if let Some(x) = values.get_mut(*at) {
+                            *x = d;
+                        }
+                        *at += 1;
                     }
-                    *at += 1;
+                }
+                None => {
+                    for (&wk, &d) in weeks.iter().zip(downloads) {
+                        let k = (wk as i32).wrapping_sub(first) as u32 as usize;
+                        if let (Some(at), true) = (next.get_mut(k), k < np) {
+                            if let Some(x) = values.get_mut(*at) {
+                                *x = d;
+                            }
+                            *at += 1;
+                        }
+                    }
                 }
             }
         }

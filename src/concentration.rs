@@ -85,6 +85,21 @@ pub fn measures(values: &mut [f64]) -> Measures {
     if values.len() < COUNT_FROM {
         return measures_sorted(values);
     }
+    with_histogram(|counts| measures_counted(values, counts))
+}
+
+/// [`measures`] of whole download counts (as the model level reads them from the rows: half the
+/// bytes of floats to gather). Zeros are not units.
+pub fn measures_of_counts(values: &mut [u32]) -> Measures {
+    if values.len() < COUNT_FROM {
+        let mut floats: Vec<f64> = values.iter().filter(|&&x| x > 0).map(|&x| x as f64).collect();
+        return measures_sorted(&mut floats);
+    }
+    with_histogram(|counts| measures_counted(values, counts))
+}
+
+/// Calls `f` with a zeroed histogram of [`COUNTED_BELOW`] counts, which it must leave zeroed.
+fn with_histogram(f: impl FnOnce(&mut [u32]) -> Measures) -> Measures {
     // One histogram reused by every call (a view measures hundreds of periods); only the part up
     // to the largest counted value is read, and zeroed again after.
     thread_local! {
@@ -93,31 +108,78 @@ pub fn measures(values: &mut [f64]) -> Measures {
     COUNTS.with(|c| {
         let mut counts = c.borrow_mut();
         counts.resize(COUNTED_BELOW, 0);
-        let m = measures_counted(values, &mut counts);
-        counts.iter_mut().for_each(|x| *x = 0);
-        m
+        f(&mut counts)
     })
 }
 
-/// [`measures`] with a zeroed histogram of [`COUNTED_BELOW`] counts.
-fn measures_counted(values: &mut [f64], counts: &mut [u32]) -> Measures {
+/// A unit's downloads as [`measures_counted`] reads them: a float or a whole count.
+trait Downloads: Copy {
+    /// Counts as a unit (> 0, not NaN).
+    fn positive(self) -> bool;
+    /// Its bin in the histogram when it is a whole number below [`COUNTED_BELOW`].
+    fn bin(self) -> Option<usize>;
+    fn to_f64(self) -> f64;
+    fn sort(values: &mut [Self]);
+}
+
+impl Downloads for f64 {
+    fn positive(self) -> bool {
+        self > 0.0
+    }
+    fn bin(self) -> Option<usize> {
+        (self < COUNTED_BELOW as f64 && self.fract() == 0.0).then_some(self as usize)
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+    fn sort(values: &mut [f64]) {
+        values.sort_unstable_by(f64::total_cmp)
+    }
+}
+
+impl Downloads for u32 {
+    fn positive(self) -> bool {
+        self > 0
+    }
+    fn bin(self) -> Option<usize> {
+        ((self as usize) < COUNTED_BELOW).then_some(self as usize)
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+    fn sort(values: &mut [u32]) {
+        values.sort_unstable()
+    }
+}
+
+/// [`measures`] with a zeroed histogram of [`COUNTED_BELOW`] counts, zeroed again on return.
+fn measures_counted<T: Downloads>(values: &mut [T], counts: &mut [u32]) -> Measures {
+    let m = measures_counted_dirty(values, counts);
+    counts.iter_mut().for_each(|x| *x = 0);
+    m
+}
+
+fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) -> Measures {
     let mut top = 0; // one past the largest counted value
     let mut others = 0;
     let mut total = 0.0;
     let mut n = 0usize;
     for i in 0..values.len() {
         let x = values[i];
-        if x.is_nan() || x <= 0.0 {
+        if !x.positive() {
             continue;
         }
         n += 1;
-        total += x;
-        if x < COUNTED_BELOW as f64 && x.fract() == 0.0 {
-            counts[x as usize] += 1;
-            top = top.max(x as usize + 1);
-        } else {
-            values[others] = x;
-            others += 1;
+        total += x.to_f64();
+        match x.bin().and_then(|b| Some((b, counts.get_mut(b)?))) {
+            Some((b, c)) => {
+                *c += 1;
+                top = top.max(b + 1);
+            }
+            None => {
+                values[others] = x;
+                others += 1;
+            }
         }
     }
     if n == 0 || total.is_nan() || total <= 0.0 {
@@ -128,7 +190,7 @@ fn measures_counted(values: &mut [f64], counts: &mut [u32]) -> Measures {
         };
     }
     let others = &mut values[..others];
-    others.sort_unstable_by(f64::total_cmp);
+    T::sort(others);
     // Ascending: the sorted others below v, then the counted copies of v.
     let (mut squares, mut weighted, mut rank) = (0.0, 0.0, 0usize);
     let mut j = 0;
@@ -137,7 +199,7 @@ fn measures_counted(values: &mut [f64], counts: &mut [u32]) -> Measures {
             continue;
         }
         let v = v as f64;
-        while let Some(&x) = others.get(j).filter(|x| **x < v) {
+        while let Some(x) = others.get(j).map(|x| x.to_f64()).filter(|x| *x < v) {
             rank += 1;
             squares += (x / total) * (x / total);
             weighted += rank as f64 * x;
@@ -148,7 +210,7 @@ fn measures_counted(values: &mut [f64], counts: &mut [u32]) -> Measures {
         weighted += v * (c * r + c * (c + 1.0) / 2.0);
         rank += c as usize;
     }
-    for &x in &others[j..] {
+    for x in others[j..].iter().map(|x| x.to_f64()) {
         rank += 1;
         squares += (x / total) * (x / total);
         weighted += rank as f64 * x;
@@ -163,7 +225,7 @@ fn measures_counted(values: &mut [f64], counts: &mut [u32]) -> Measures {
             left = if v > 0 { counts[v - 1] } else { 0 };
         }
         let counted = (v > 0).then(|| (v - 1) as f64);
-        let other = j.checked_sub(1).and_then(|k| others.get(k)).copied();
+        let other = j.checked_sub(1).and_then(|k| others.get(k)).map(|x| x.to_f64());
         match (other, counted) {
             (Some(x), Some(c)) if x >= c => {
                 largest.push(x);
@@ -337,6 +399,39 @@ mod tests {
         let mut z = vec![0.0; 3000];
         assert_eq!(measures(&mut z).hhi, None);
         assert_eq!(measures(&mut z).total.to_bits(), 0.0f64.to_bits());
+    }
+
+    #[test]
+    fn whole_counts_measure_as_their_floats() {
+        // The u32 path (model level) against sorting the same values as floats, below and above
+        // the histogram's limit and the sorting threshold, with zeros.
+        let mut rng = crate::rng::Rng::new(11);
+        for len in [4, COUNT_FROM - 1, COUNT_FROM, 30_000] {
+            let v: Vec<u32> = (0..len)
+                .map(|i| match i % 7 {
+                    0 => 0,
+                    1 => (rng.f64() * 1e8) as u32,
+                    2 => COUNTED_BELOW as u32,
+                    3 => COUNTED_BELOW as u32 - 1,
+                    _ => (rng.f64() * rng.f64() * 4000.0) as u32,
+                })
+                .collect();
+            let mut floats: Vec<f64> = v.iter().map(|&x| x as f64).collect();
+            let (x, y) = (measures_of_counts(&mut v.clone()), measures_sorted(&mut floats));
+            assert_eq!(x.units, y.units, "{len}");
+            let close = |p: Option<f64>, q: Option<f64>| {
+                let (p, q) = (p.unwrap(), q.unwrap());
+                (p - q).abs() <= 1e-12 * q.abs().max(1e-300)
+            };
+            assert!(close(Some(x.total), Some(y.total)), "{len}: total");
+            assert!(close(x.hhi, y.hhi) && close(x.gini, y.gini), "{len}");
+            assert!(close(x.top1, y.top1) && close(x.top10, y.top10) && close(x.top100, y.top100));
+        }
+        // By hand: 0, 1, 2, 3, 4 → four units, total 10, HHI 0.30, Gini 0.25 (as above).
+        let m = measures_of_counts(&mut [0, 3, 1, 4, 2]);
+        assert_eq!((m.units, m.total), (4, 10.0));
+        assert!(close(m.hhi, 0.30) && close(m.gini, 0.25));
+        assert_eq!(measures_of_counts(&mut vec![0; 3000]).hhi, None);
     }
 
     #[test]

@@ -174,13 +174,16 @@ pub fn created_weeks(created: &[i32], rows: &Rows) -> Vec<i32> {
 
 /// Option-independent facts about each model's download rows: its first and last week and its
 /// row total. A window that covers all of a model's rows (most of them) is recognised without
-/// reading the rows, and its total taken as is; a model with one row a week, without gaps, has
-/// the row of week w at w − first: its window bounds need no search either.
+/// reading the rows, and its total taken as is. A window bound within 64 weeks of a model's first
+/// week is placed by counting bits of its week mask, and one later on by arithmetic when the
+/// model has one row a week without gaps: neither reads the rows.
 #[derive(Clone, Debug, Default)]
 pub struct RowIndex {
     /// Per model: first and last week with a row (0, 0 without rows).
     pub first_week: Vec<u16>,
     pub last_week: Vec<u16>,
+    /// Per model: bit k is set when it has a row in week `first_week + k` (k < 64).
+    pub week_bits: Vec<u64>,
     /// Per model: the sum of all its rows.
     pub row_total: Vec<u64>,
 }
@@ -188,7 +191,8 @@ pub struct RowIndex {
 impl RowIndex {
     pub fn new(rows: &Rows) -> RowIndex {
         let n = rows.models();
-        let (mut first_week, mut last_week, mut row_total) = (
+        let (mut first_week, mut last_week, mut week_bits, mut row_total) = (
+            Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
             Vec::with_capacity(n),
@@ -196,15 +200,41 @@ impl RowIndex {
         for m in 0..n {
             let (a, b) = rows.range(m);
             let (weeks, downloads) = rows.slice(a, b);
-            first_week.push(weeks.first().copied().unwrap_or(0));
+            let first = weeks.first().copied().unwrap_or(0);
+            first_week.push(first);
             last_week.push(weeks.last().copied().unwrap_or(0));
+            let bits = weeks
+                .iter()
+                .map(|&w| w.wrapping_sub(first) as u32)
+                .take_while(|&k| k < 64)
+                .fold(0u64, |bits, k| bits | 1 << k);
+            week_bits.push(bits);
             row_total.push(downloads.iter().map(|&d| d as u64).sum());
         }
         RowIndex {
             first_week,
             last_week,
+            week_bits,
             row_total,
         }
+    }
+
+    /// How many of model `m`'s rows come before week `week`, when the index alone tells: `week`
+    /// at most 64 weeks after the first (its mask) or the model has a row every week.
+    #[inline]
+    fn rows_before(&self, m: usize, week: i64, len: usize) -> Option<usize> {
+        let first = *self.first_week.get(m)? as i64;
+        let last = *self.last_week.get(m)? as i64;
+        let k = week - first;
+        if k <= 0 {
+            return Some(0);
+        }
+        if k <= 64 {
+            let bits = *self.week_bits.get(m)?;
+            let below = if k == 64 { bits } else { bits & ((1u64 << k) - 1) };
+            return Some(below.count_ones() as usize);
+        }
+        (last - first + 1 == len as i64).then(|| (k as usize).min(len))
     }
 }
 
@@ -272,11 +302,8 @@ pub fn window_spans(
     index: Option<&RowIndex>,
 ) -> Windowed {
     let n = rows.models();
-    // Every model starts with an empty span at its first row; then the counted ones get theirs.
-    let first_rows = rows.offsets.get(..n).unwrap_or(&[]);
-    let mut start = first_rows.to_vec();
-    start.resize(n, 0);
-    let mut end = start.clone();
+    // Every model starts with an empty span (0..0); then the counted ones get theirs.
+    let (mut start, mut end) = (vec![0u32; n], vec![0u32; n]);
     let all: Vec<u32>;
     let models = match keep {
         Some(k) => k,
@@ -326,28 +353,28 @@ pub fn window_spans(
         let (s, e) = if first as i64 >= lo && last as i64 <= hi {
             (0, b - a)
         } else {
-            let weeks = rows.slice(a, b).0;
-            let (first, last, len) = (first as i64, last as i64, weeks.len());
-            let (s, e) = if index.is_some() && last - first + 1 == len as i64 {
-                // One row a week without gaps (known from the index, the rows unread): the row
-                // of week w is w − first. Spares a search whose reads miss the cache.
-                let at = |w: i64| (w - first).clamp(0, len as i64) as usize;
-                let s = at(lo);
-                (s, at(hi + 1).max(s))
-            } else {
-                let s = if first >= lo {
-                    0
-                } else {
-                    weeks.partition_point(|&w| (w as i64) < lo)
-                };
-                let e = if last <= hi {
-                    len
-                } else {
-                    weeks.partition_point(|&w| (w as i64) <= hi)
-                };
-                (s, e.max(s))
-            };
-            (s, e)
+            let len = b - a;
+            // From the index when it tells (no read of the rows: those reads miss the cache),
+            // else by binary search on the model's weeks.
+            let placed =
+                index.and_then(|x| Some((x.rows_before(i, lo, len)?, x.rows_before(i, hi + 1, len)?)));
+            match placed {
+                Some((s, e)) => (s, e.max(s)),
+                None => {
+                    let weeks = rows.slice(a, b).0;
+                    let s = if first as i64 >= lo {
+                        0
+                    } else {
+                        weeks.partition_point(|&w| (w as i64) < lo)
+                    };
+                    let e = if last as i64 <= hi {
+                        len
+                    } else {
+                        weeks.partition_point(|&w| (w as i64) <= hi)
+                    };
+                    (s, e.max(s))
+                }
+            }
         };
         start[i] = (a + s) as u32;
         end[i] = (a + e) as u32;
@@ -576,17 +603,32 @@ mod tests {
 
     #[test]
     fn indexed_spans_and_totals_equal_searched_ones() {
-        // Rows in weeks 9, 10, 11, 12, 20 (model 0), none (model 1), 3 (model 2), 5, 6 (model 3).
-        let r = rows(
-            &[0, 5, 5, 6, 8],
-            &[9, 10, 11, 12, 20, 3, 5, 6],
-            &[1, 2, 3, 4, 5, 7, 1, 1],
-        );
-        let created = [10, 0, NO_WEEK, 5];
+        // Rows in weeks 9, 10, 11, 12, 20 (model 0), none (model 1), 3 (model 2), 5, 6 (model 3),
+        // 100, 101, 102, 140, 170, 171, 300 (model 4: gaps, beyond its 64-week mask) and every
+        // week 200..=279 (model 5: no gap, beyond its mask).
+        let mut weeks = vec![9, 10, 11, 12, 20, 3, 5, 6, 100, 101, 102, 140, 170, 171, 300];
+        weeks.extend(200..280);
+        let downloads: Vec<u32> = (1..=weeks.len() as u32).collect();
+        let r = rows(&[0, 5, 5, 6, 8, 15, 95], &weeks, &downloads);
+        let created = [10, 0, NO_WEEK, 5, 100, 200];
         let index = RowIndex::new(&r);
-        for window in [None, Some(1), Some(2), Some(52)] {
-            for (from, to) in [(i32::MIN, i32::MAX), (11, 12), (4, 5), (21, 30)] {
-                for keep in [None, Some(&[0u32, 3][..])] {
+        // Model 0's mask by hand: weeks 9, 10, 11, 12 and 20 are bits 0, 1, 2, 3 and 11.
+        assert_eq!(index.week_bits[0], 0b1000_0000_1111);
+        assert_eq!(index.week_bits[4], 0b111 | 1 << 40);
+        assert_eq!(index.week_bits[5], u64::MAX);
+        let windows = [None, Some(1), Some(2), Some(52), Some(64), Some(65), Some(71)];
+        let ranges = [
+            (i32::MIN, i32::MAX),
+            (11, 12),
+            (4, 5),
+            (21, 30),
+            (101, 170),
+            (140, 300),
+            (230, 270),
+        ];
+        for window in windows {
+            for (from, to) in ranges {
+                for keep in [None, Some(&[0u32, 3, 4, 5][..])] {
                     let plain = window_spans(&r, &created, window, from, to, keep, None);
                     let indexed = window_spans(&r, &created, window, from, to, keep, Some(&index));
                     let case = format!("{window:?} {from}..={to} {keep:?}");
@@ -603,6 +645,12 @@ mod tests {
                 }
             }
         }
+        // By hand: model 4 with a 65-week window (weeks 100..=164) counts rows 100, 101, 102 and
+        // 140 (rows 8..12); model 5 (rows from 15) within weeks 230..=270 counts rows 15 + 30 .. 15 + 71.
+        let w = window_spans(&r, &created, Some(65), i32::MIN, i32::MAX, None, Some(&index));
+        assert_eq!((w.start[4], w.end[4]), (8, 12));
+        let w = window_spans(&r, &created, None, 230, 270, None, Some(&index));
+        assert_eq!((w.start[5], w.end[5]), (45, 86));
     }
 
     #[test]

@@ -180,6 +180,16 @@ pub struct Summary {
     pub q75: Option<f64>,
 }
 
+/// One group of the sizes view (a download year or a creation year): its summary and the
+/// kernel-density curve on log10(parameters).
+#[derive(Clone, Debug, Default)]
+pub struct SizeGroup {
+    pub year: i64,
+    pub summary: Summary,
+    pub density_x: Vec<f64>,
+    pub density_y: Vec<f64>,
+}
+
 /// Weighted mean and quartiles of `(value, weight)` pairs; sorts them by value in place. Pairs
 /// with a non-positive weight or a non-finite value are dropped first. Empty → n 0 and nulls.
 pub fn summarize(pairs: &mut Vec<(f64, f64)>) -> Summary {

@@ -10,15 +10,16 @@
 use std::collections::BTreeMap;
 
 use crate::aggregate::{
-    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, PeriodMap, DENSE_CELLS,
-    NO_SIZE,
+    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, EstimatorFit,
+    PeriodMap, DENSE_CELLS, NO_SIZE,
 };
-use crate::concentration::{measures, percentile_interval};
+use crate::concentration::{measures, measures_of_counts, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::code_of;
 use crate::incidence::{chi2_table, value_test};
 use crate::options::{Attribution, Basis, Granularity, Level, Options};
 use crate::rng::Rng;
+use crate::sizes::SizeGroup;
 use crate::snapshot::{Attribute, Categorical, MultiLabel, Relation, Snapshot, ATTRIBUTES};
 use crate::time::{civil_from_days, parse_date, week_of_day, NO_DATE};
 use crate::views::{Report, Table};
@@ -225,7 +226,7 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     {
         // Each kept model's row is a value of its week.
         let mut m = Vec::with_capacity(np);
-        ctx.for_each_week_of_model_values(&periods, |_, values| m.push(measures(values)));
+        ctx.for_each_week_of_model_values(&periods, |_, values| m.push(measures_of_counts(values)));
         m
     } else {
         let mut values = ctx.cache.period_values(np);
@@ -473,18 +474,10 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
         parse_date(&options.before_until).map_err(|e| Error::option("before-until", e.to_string()))?;
     // Cells per value: period p, group g (0 before, 1 after) at p * 2 + g.
     let cells = np * 2;
-    let mut acc: Vec<Vec<f64>> = labels.iter().map(|l| vec![0.0; l.count() * cells]).collect();
     let mut total = vec![0.0; cells];
-    let mut add_model = |m: usize, cell_values: &[f64], touched: &[usize]| {
-        for (a, l) in labels.iter().enumerate() {
-            let acc = &mut acc[a];
-            l.each(m, |k| {
-                for &c in touched {
-                    acc[k * cells + c] += cell_values[c];
-                }
-            });
-        }
-    };
+    // Every (model, cell, downloads) with downloads, in model order; then each attribute adds
+    // them up by label in one tight loop of its own (faster than every attribute per model).
+    let (mut entry_model, mut entry_cell, mut entry_value) = (Vec::new(), Vec::new(), Vec::new());
     match options.basis {
         Basis::Downloads => {
             // Cell (period × group) of every week, looked up instead of recomputed per row; cells
@@ -502,48 +495,72 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                 },
                 None => PeriodMap::default(),
             };
-            let mut scratch = vec![0.0; cells];
-            let mut touched = Vec::new();
             let ends = cell_map.run_ends();
             for m in ctx.kept_models() {
                 let (weeks, downloads) = ctx.model_rows(m);
                 period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
-                    if let Some(x) = scratch.get_mut(c) {
-                        *x += sum as f64;
-                        touched.push(c);
+                    if let Some(t) = total.get_mut(c) {
+                        *t += sum as f64;
+                        entry_model.push(m as u32);
+                        entry_cell.push(c as u32);
+                        entry_value.push(sum as f64);
                     }
                 });
-                if touched.is_empty() {
-                    continue;
-                }
-                for &c in &touched {
-                    total[c] += scratch[c];
-                }
-                add_model(m, &scratch, &touched);
-                for &c in &touched {
-                    scratch[c] = 0.0;
-                }
-                touched.clear();
             }
         }
         Basis::Models => {
             let (from, to) = crate::filter::week_range(options)?;
-            let mut one = vec![0.0; cells];
             for m in ctx.kept_models() {
                 let day = s.created.get(m).copied().unwrap_or(NO_DATE);
                 if day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
                     continue;
                 }
                 let c = cut_index(&cuts, day) * 2 + (day > split) as usize;
-                one[c] = 1.0;
-                total[c] += 1.0;
-                add_model(m, &one, &[c]);
-                one[c] = 0.0;
+                if let Some(t) = total.get_mut(c) {
+                    *t += 1.0;
+                    entry_model.push(m as u32);
+                    entry_cell.push(c as u32);
+                    entry_value.push(1.0);
+                }
             }
             ctx.notes
                 .push("basis models: each model counts once, in the period of its creation day".to_string());
         }
     }
+    let entries = || {
+        entry_model
+            .iter()
+            .zip(&entry_cell)
+            .zip(&entry_value)
+            .map(|((&m, &c), &v)| (m as usize, c as usize, v))
+    };
+    let acc: Vec<Vec<f64>> = labels
+        .iter()
+        .map(|l| {
+            let mut acc = vec![0.0; l.count() * cells];
+            match l {
+                Labels::Single(categorical) => {
+                    let missing = l.count() - 1;
+                    for (m, c, v) in entries() {
+                        let k = code_of(categorical, m).map(|k| k as usize).unwrap_or(missing);
+                        if let Some(x) = acc.get_mut(k * cells + c) {
+                            *x += v;
+                        }
+                    }
+                }
+                _ => {
+                    for (m, c, v) in entries() {
+                        l.each(m, |k| {
+                            if let Some(x) = acc.get_mut(k * cells + c) {
+                                *x += v;
+                            }
+                        });
+                    }
+                }
+            }
+            acc
+        })
+        .collect();
     let group_total = |v: &[f64], g: usize| (0..np).map(|p| v[p * 2 + g]).sum::<f64>();
     let (tb, ta) = (group_total(&total, 0), group_total(&total, 1));
     let mut rows: Vec<IncidenceRow> = Vec::new();
@@ -623,15 +640,78 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
 
 // ---------------------------------------------------------------- 6 sizes
 
+/// Sorts `(rank, group, weight)` entries by rank, stably, with a least-significant-digit radix
+/// sort (11-bit digits, as many as the largest rank needs).
+fn radix_sort_by_rank(entries: &mut Vec<(u32, u32, f64)>) {
+    const BITS: u32 = 11;
+    let largest = entries.iter().map(|e| e.0).max().unwrap_or(0);
+    let mut scratch = vec![(0u32, 0u32, 0.0f64); entries.len()];
+    let mut shift = 0;
+    while shift < 32 && (largest >> shift) > 0 {
+        let digit = |r: u32| ((r >> shift) & ((1 << BITS) - 1)) as usize;
+        let mut next = vec![0usize; 1 << BITS];
+        for e in entries.iter() {
+            next[digit(e.0)] += 1;
+        }
+        let mut at = 0;
+        for c in next.iter_mut() {
+            (*c, at) = (at, at + *c);
+        }
+        for &e in entries.iter() {
+            let slot = &mut next[digit(e.0)];
+            if let Some(x) = scratch.get_mut(*slot) {
+                *x = e;
+            }
+            *slot += 1;
+        }
+        std::mem::swap(entries, &mut scratch);
+        shift += BITS;
+    }
+}
+
+/// The summary and density of each of `groups` groups from `(size rank, group, weight)` entries
+/// (years left 0 for the caller to set).
+fn size_groups(mut entries: Vec<(u32, u32, f64)>, groups: usize, fit: &EstimatorFit) -> Vec<SizeGroup> {
+    // Each group's (rank, weight) pairs in the order of size, by a radix sort on the rank: linear,
+    // where sorting each group by size was most of this view's time (and a counting sort over
+    // all ranks scattered every entry across memory).
+    let mut by_group: Vec<Vec<(u32, f64)>> = vec![Vec::new(); groups];
+    radix_sort_by_rank(&mut entries);
+    for (r, g, w) in entries {
+        if let Some(v) = by_group.get_mut(g as usize) {
+            v.push((r, w));
+        }
+    }
+    let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
+    by_group
+        .iter()
+        .map(|ranked| {
+            let pairs: Vec<(f64, f64)> = ranked
+                .iter()
+                .map(|&(r, w)| (at(&fit.size_by_rank, r), w))
+                .collect();
+            let logs: Vec<(f64, f64)> = ranked
+                .iter()
+                .map(|&(r, w)| (at(&fit.log_size_by_rank, r), w))
+                .collect();
+            let (density_x, density_y) = crate::sizes::density(&logs);
+            SizeGroup {
+                year: 0,
+                summary: crate::sizes::summarize_sorted(&pairs),
+                density_x,
+                density_y,
+            }
+        })
+        .collect()
+}
+
 fn sizes(ctx: &mut Context) -> Result<Report> {
     direct_only_note(ctx);
     let s = ctx.s;
     let fit = ctx.cache.estimator(s, ctx.options.seed);
     let rank_of = |m: usize| fit.size_rank.get(m).copied().unwrap_or(NO_SIZE);
     let years = ctx.periods_of(Granularity::Year)?;
-    // Groups: the download years (0..years), then the creation years met (year → group).
-    let mut created_group: BTreeMap<i32, u32> = BTreeMap::new();
-    // (size rank, group, weight) of every model of known size in every group it belongs to.
+    // (size rank, group, weight) of every model of known size in every download year (group p).
     let mut entries: Vec<(u32, u32, f64)> = Vec::new();
     let mut no_size_downloads = 0.0;
     let mut all_downloads = 0.0;
@@ -642,70 +722,52 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
             r => entries.push((r, p as u32, v)),
         }
     });
+    let downloaded: Vec<SizeGroup> = size_groups(entries, years.len(), &fit)
+        .into_iter()
+        .enumerate()
+        .map(|(p, mut g)| {
+            g.year = years.labels.get(p).and_then(|l| l.parse().ok()).unwrap_or(0);
+            g
+        })
+        .collect();
+    // The creation years do not depend on the window: cached per population filter.
     let (from, to) = crate::filter::week_range(ctx.options)?;
-    for m in ctx.kept_models() {
-        let day = s.created.get(m).copied().unwrap_or(NO_DATE);
-        let r = rank_of(m);
-        if r == NO_SIZE || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
-            continue;
+    let created = ctx.cache.created_sizes(ctx.options, from, to, || {
+        let mut group_of_year: BTreeMap<i32, u32> = BTreeMap::new();
+        let mut entries: Vec<(u32, u32, f64)> = Vec::new();
+        for m in ctx.kept_models() {
+            let day = s.created.get(m).copied().unwrap_or(NO_DATE);
+            let r = rank_of(m);
+            if r == NO_SIZE || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+                continue;
+            }
+            let next = group_of_year.len() as u32;
+            let g = *group_of_year.entry(civil_from_days(day).0).or_insert(next);
+            entries.push((r, g, 1.0));
         }
-        let next = (years.len() + created_group.len()) as u32;
-        let g = *created_group.entry(civil_from_days(day).0).or_insert(next);
-        entries.push((r, g, 1.0));
-    }
-    // Each group's (rank, weight) pairs in the order of size, by a counting sort on the rank:
-    // linear, where sorting each group by size was most of this view's time.
-    let groups = years.len() + created_group.len();
-    let mut by_group: Vec<Vec<(u32, f64)>> = vec![Vec::new(); groups];
-    {
-        let ranks = fit.size_by_rank.len();
-        let mut start = vec![0u32; ranks + 1];
-        for &(r, _, _) in &entries {
-            if let Some(c) = start.get_mut(r as usize + 1) {
-                *c += 1;
+        let mut groups = size_groups(entries, group_of_year.len(), &fit);
+        for (&year, &g) in &group_of_year {
+            if let Some(x) = groups.get_mut(g as usize) {
+                x.year = year as i64;
             }
         }
-        for k in 1..start.len() {
-            start[k] += start[k - 1];
-        }
-        let mut sorted: Vec<(u32, u32, f64)> = vec![(0, 0, 0.0); entries.len()];
-        for &e in &entries {
-            if let Some(slot) = start.get_mut(e.0 as usize) {
-                if let Some(x) = sorted.get_mut(*slot as usize) {
-                    *x = e;
-                }
-                *slot += 1;
-            }
-        }
-        for (r, g, w) in sorted {
-            if let Some(v) = by_group.get_mut(g as usize) {
-                v.push((r, w));
-            }
-        }
-    }
-    // (year, basis, group) in table order: years ascending, "downloaded" before "created".
-    let mut order: Vec<(i64, &'static str, usize)> = Vec::new();
-    for p in 0..years.len() {
-        let year = years.labels.get(p).and_then(|l| l.parse().ok()).unwrap_or(0);
-        order.push((year, "downloaded", p));
-    }
-    for (&year, &g) in &created_group {
-        order.push((year as i64, "created", g as usize));
-    }
-    order.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(a.1)));
+        groups.sort_by_key(|g| g.year);
+        groups
+    });
+    // Table order: years ascending, "downloaded" before "created".
+    let mut order: Vec<(&'static str, &SizeGroup)> = downloaded
+        .iter()
+        .map(|g| ("downloaded", g))
+        .chain(created.iter().map(|g| ("created", g)))
+        .collect();
+    order.sort_by(|a, b| a.1.year.cmp(&b.1.year).then(b.0.cmp(a.0)));
     let mut t = Table::new("sizes");
     let mut d = Table::new("density");
     let (mut yc, mut bc, mut nc, mut mc, mut medc, mut q25c, mut q75c, mut wc) =
         (vec![], vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
     let (mut dy, mut db, mut dx, mut dv) = (vec![], vec![], vec![], vec![]);
-    for (year, basis, g) in order {
-        let ranked = by_group.get(g).map(|v| &v[..]).unwrap_or(&[]);
-        let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
-        let pairs: Vec<(f64, f64)> = ranked
-            .iter()
-            .map(|&(r, w)| (at(&fit.size_by_rank, r), w))
-            .collect();
-        let summary = crate::sizes::summarize_sorted(&pairs);
+    for (basis, g) in order {
+        let (year, summary) = (g.year, g.summary);
         yc.push(Some(year));
         bc.push(Some(basis.to_string()));
         nc.push(Some(summary.n as i64));
@@ -714,12 +776,7 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
         q25c.push(summary.q25);
         q75c.push(summary.q75);
         wc.push(Some(summary.weight));
-        let logs: Vec<(f64, f64)> = ranked
-            .iter()
-            .map(|&(r, w)| (at(&fit.log_size_by_rank, r), w))
-            .collect();
-        let (xs, ys) = crate::sizes::density(&logs);
-        for (x, y) in xs.into_iter().zip(ys) {
+        for (&x, &y) in g.density_x.iter().zip(&g.density_y) {
             dy.push(Some(year));
             db.push(Some(basis.to_string()));
             dx.push(Some(x));
@@ -1445,6 +1502,26 @@ mod tests {
     }
 
     #[test]
+    fn radix_sort_orders_by_rank_stably() {
+        // By hand: ranks 5, 3, 5, 0 → 0, 3, 5, 5 with the two 5s in their first order; then ranks
+        // across three 11-bit digits against the standard library's stable sort.
+        let mut e = vec![(5, 0, 1.0), (3, 1, 2.0), (5, 2, 3.0), (0, 3, 4.0)];
+        radix_sort_by_rank(&mut e);
+        assert_eq!(e, [(0, 3, 4.0), (3, 1, 2.0), (5, 0, 1.0), (5, 2, 3.0)]);
+        let mut rng = Rng::new(3);
+        let mut e: Vec<(u32, u32, f64)> = (0..5000)
+            .map(|i| ((rng.f64() * (1u64 << 33) as f64) as u32 % (1 << 30), i, i as f64))
+            .collect();
+        let mut want = e.clone();
+        want.sort_by_key(|x| x.0);
+        radix_sort_by_rank(&mut e);
+        assert_eq!(e, want);
+        let mut empty = Vec::new();
+        radix_sort_by_rank(&mut empty);
+        assert!(empty.is_empty());
+    }
+
+    #[test]
     fn week_values_equal_the_model_pass() {
         // The counted-then-placed values of each week against the model-by-model pass, with a
         // window (some rows fall out) and without.
@@ -1457,7 +1534,9 @@ mod tests {
             let mut want = vec![Vec::new(); periods.len()];
             ctx.for_each_model_period(&periods, |_, p, v| want[p].push(v));
             let mut got = vec![Vec::new(); periods.len()];
-            ctx.for_each_week_of_model_values(&periods, |p, v| got[p] = v.to_vec());
+            ctx.for_each_week_of_model_values(&periods, |p, v| {
+                got[p] = v.iter().filter(|&&x| x > 0).map(|&x| x as f64).collect()
+            });
             for (g, w) in got.iter_mut().zip(&mut want) {
                 g.sort_by(f64::total_cmp);
                 w.sort_by(f64::total_cmp);
