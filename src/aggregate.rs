@@ -290,13 +290,14 @@ impl EconomiesCache {
     }
 
     /// Drops what was computed for particular option values (window ranges, model masks, unit and
-    /// period totals), keeping the indexes of the snapshot (roots, credits, totals). Benchmarks call
+    /// period totals, the sizes view's creation-year groups), keeping the indexes of the snapshot (roots, credits, totals). Benchmarks call
     /// it so that a repeated query is timed as computed, not as looked up.
     pub fn clear_option_caches(&self) {
         self.windowed.borrow_mut().clear();
         self.masks.borrow_mut().clear();
         self.unit_totals.borrow_mut().clear();
         self.period_totals.borrow_mut().clear();
+        self.created_sizes.borrow_mut().clear();
     }
 
     /// The models kept by the population filter, the subset and the creation range.
