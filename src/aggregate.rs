@@ -1104,8 +1104,8 @@ impl<'a> Context<'a> {
         // every week; `None` otherwise.
         let gap_free_start = |m: usize, start: usize| -> Option<i64> {
             let (a, b) = self.rows.range(m);
-            let (fw, lw) = (*index.first_week.get(m)? as i64, *index.last_week.get(m)? as i64);
-            (b > a && lw - fw + 1 == (b - a) as i64).then(|| fw + (start as i64 - a as i64) - first as i64)
+            let fw = index.gap_free_first(m, b - a)?;
+            Some(fw + (start as i64 - a as i64) - first as i64)
         };
         let span = |m: usize| -> (usize, usize) {
             match (self.windowed.start.get(m), self.windowed.end.get(m)) {

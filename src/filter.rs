@@ -224,7 +224,6 @@ impl RowIndex {
     #[inline]
     fn rows_before(&self, m: usize, week: i64, len: usize) -> Option<usize> {
         let first = *self.first_week.get(m)? as i64;
-        let last = *self.last_week.get(m)? as i64;
         let k = week - first;
         if k <= 0 {
             return Some(0);
@@ -234,7 +233,16 @@ impl RowIndex {
             let below = if k == 64 { bits } else { bits & ((1u64 << k) - 1) };
             return Some(below.count_ones() as usize);
         }
-        (last - first + 1 == len as i64).then(|| (k as usize).min(len))
+        self.gap_free_first(m, len).map(|_| (k as usize).min(len))
+    }
+
+    /// Model `m`'s first week when its `len` rows are one a week without gaps (its row j is then
+    /// week first + j); `None` otherwise or without rows.
+    #[inline]
+    pub fn gap_free_first(&self, m: usize, len: usize) -> Option<i64> {
+        let first = *self.first_week.get(m)? as i64;
+        let last = *self.last_week.get(m)? as i64;
+        (len > 0 && last - first + 1 == len as i64).then_some(first)
     }
 }
 
