@@ -1353,6 +1353,32 @@ mod tests {
     }
 
     #[test]
+    fn weekly_rows_add_into_their_weeks() {
+        // A map of weeks 10..=14 (cells 0..5). By hand, factor 2:
+        // gap-free rows in weeks 11, 12, 13 (1, 2, 3) → cells 1, 2, 3 get 2, 4, 6;
+        // rows in weeks 10 and 14 (gap; 5, 7) → cells 0 and 4 get 10, 14;
+        // gap-free rows in weeks 8..=11 (1, 1, 4, 8), partly before the map → cells 0, 1 get 8, 16;
+        // gap-free rows in weeks 14, 15 (3, 9), partly after → cell 4 gets 6.
+        let map = PeriodMap {
+            first_week: 10,
+            period_of: (0..5).collect(),
+            labels: (0..5).map(|k| k.to_string()).collect(),
+        };
+        assert!(map.is_weekly());
+        let cases: [(&[u16], &[u32], [f64; 5]); 4] = [
+            (&[11, 12, 13], &[1, 2, 3], [0.0, 2.0, 4.0, 6.0, 0.0]),
+            (&[10, 14], &[5, 7], [10.0, 0.0, 0.0, 0.0, 14.0]),
+            (&[8, 9, 10, 11], &[1, 1, 4, 8], [8.0, 16.0, 0.0, 0.0, 0.0]),
+            (&[14, 15], &[3, 9], [0.0, 0.0, 0.0, 0.0, 6.0]),
+        ];
+        for (weeks, downloads, want) in cases {
+            let mut sums = [0.0; 5];
+            add_rows(&mut sums, &map, true, weeks, downloads, 2.0);
+            assert_eq!(sums, want, "{weeks:?}");
+        }
+    }
+
+    #[test]
     fn paper_period_labels() {
         let cuts: Vec<i32> = ["2022-12-31", "2023-12-31", "2024-12-31"]
             .iter()
