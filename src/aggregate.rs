@@ -24,6 +24,7 @@ use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
+use crate::week_rows::WeekRows;
 use crate::{Error, Result};
 
 /// Most cells (units × periods, 8 bytes each) of one partition of [`Context::partitioned`]: at
@@ -101,6 +102,10 @@ pub struct EconomiesCache {
     period_values: RefCell<Vec<Vec<f64>>>,
     /// The buffer of [`Context::for_each_week_of_model_values`], reused.
     week_values: RefCell<Vec<u32>>,
+    /// The kept rows in week and age order ([`WeekRows`]) of the last population filter that asked for
+    /// them (`None` inside when they do not fit). Like the row index, it is not dropped by
+    /// [`EconomiesCache::clear_option_caches`]: a new window or level reuses it.
+    week_rows: RefCell<Option<(MaskKey, Option<Rc<WeekRows>>)>>,
 }
 
 impl EconomiesCache {
@@ -298,6 +303,22 @@ impl EconomiesCache {
         self.unit_totals.borrow_mut().clear();
         self.period_totals.borrow_mut().clear();
         self.created_sizes.borrow_mut().clear();
+    }
+
+    /// The rows of the models `mask` keeps (the mask of `options`) in week and age order, built on the
+    /// first call for a population filter; `None` when they do not fit ([`WeekRows::build`]).
+    pub fn week_rows(&self, s: &Snapshot, options: &Options, mask: &ModelMask) -> Option<Rc<WeekRows>> {
+        let key = mask_key(options);
+        if let Some((k, w)) = &*self.week_rows.borrow() {
+            if *k == key {
+                return w.clone();
+            }
+        }
+        // The previous layout goes first: two at once would double the memory at the peak.
+        *self.week_rows.borrow_mut() = None;
+        let w = WeekRows::build(&self.rows(s), self.created_weeks(s), &mask.kept_models).map(Rc::new);
+        *self.week_rows.borrow_mut() = Some((key, w.clone()));
+        w
     }
 
     /// The models kept by the population filter, the subset and the creation range.
@@ -660,6 +681,15 @@ impl<'a> Context<'a> {
             (Some(&a), Some(&b)) => self.rows.slice(a as usize, b as usize),
             _ => (&[], &[]),
         }
+    }
+
+    /// The kept rows in week and age order for this option set's population filter ([`WeekRows`]); `None`
+    /// for a snapshot without weekly history or when they do not fit.
+    pub fn week_rows(&self) -> Option<Rc<WeekRows>> {
+        if self.fallback {
+            return None;
+        }
+        self.cache.week_rows(self.s, self.options, &self.mask)
     }
 
     /// The relation set of attribution and flows (default: all).

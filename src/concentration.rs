@@ -120,6 +120,8 @@ trait Downloads: Copy {
     fn bin(self) -> Option<usize>;
     fn to_f64(self) -> f64;
     fn sort(values: &mut [Self]);
+    /// How many values are positive, and their sum (as floats added in order would give it).
+    fn count_and_sum(values: &[Self]) -> (usize, f64);
 }
 
 impl Downloads for f64 {
@@ -127,13 +129,21 @@ impl Downloads for f64 {
         self > 0.0
     }
     fn bin(self) -> Option<usize> {
-        (self < COUNTED_BELOW as f64 && self.fract() == 0.0).then_some(self as usize)
+        // `as` truncates: a whole number below the limit converts back to itself (no `fract`,
+        // which is a library call on some targets).
+        (self < COUNTED_BELOW as f64 && (self as usize) as f64 == self).then_some(self as usize)
     }
     fn to_f64(self) -> f64 {
         self
     }
     fn sort(values: &mut [f64]) {
         values.sort_unstable_by(f64::total_cmp)
+    }
+    fn count_and_sum(values: &[f64]) -> (usize, f64) {
+        values
+            .iter()
+            .filter(|x| x.positive())
+            .fold((0, 0.0), |(n, t), &x| (n + 1, t + x))
     }
 }
 
@@ -150,6 +160,11 @@ impl Downloads for u32 {
     fn sort(values: &mut [u32]) {
         values.sort_unstable()
     }
+    fn count_and_sum(values: &[u32]) -> (usize, f64) {
+        // Whole numbers: the integer sum is exact, as the float sum is below 2^53.
+        let n = values.iter().filter(|&&x| x > 0).count();
+        (n, values.iter().map(|&x| x as u64).sum::<u64>() as f64)
+    }
 }
 
 /// [`measures`] with a zeroed histogram of [`COUNTED_BELOW`] counts, zeroed again on return.
@@ -160,17 +175,23 @@ fn measures_counted<T: Downloads>(values: &mut [T], counts: &mut [u32]) -> Measu
 }
 
 fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) -> Measures {
+    // The count and sum first, in a loop of their own: folded into the histogram loop, the
+    // running float sum was kept in memory and each value waited on the previous add.
+    let (n, total) = T::count_and_sum(values);
+    if n == 0 || total.is_nan() || total <= 0.0 {
+        return Measures {
+            units: n,
+            total: total + 0.0,
+            ..Default::default()
+        };
+    }
     let mut top = 0; // one past the largest counted value
     let mut others = 0;
-    let mut total = 0.0;
-    let mut n = 0usize;
     for i in 0..values.len() {
         let x = values[i];
         if !x.positive() {
             continue;
         }
-        n += 1;
-        total += x.to_f64();
         match x.bin().and_then(|b| Some((b, counts.get_mut(b)?))) {
             Some((b, c)) => {
                 *c += 1;
@@ -181,13 +202,6 @@ fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) ->
                 others += 1;
             }
         }
-    }
-    if n == 0 || total.is_nan() || total <= 0.0 {
-        return Measures {
-            units: n,
-            total: total + 0.0,
-            ..Default::default()
-        };
     }
     let others = &mut values[..others];
     T::sort(others);

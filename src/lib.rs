@@ -6,7 +6,8 @@
 //! Layout: [`snapshot`] holds the data (schema, load, validate, write); [`import`] gets data into a
 //! snapshot; one module per metric family ([`filter`], [`attribution`], [`concentration`],
 //! [`incidence`], [`sizes`], [`lineage`], [`disruption`], [`race`], [`stats`]); [`views`] turns an
-//! [`options::Options`] into the tables every view shows; [`engine::Engine`] keeps a loaded snapshot
+//! [`options::Options`] into the tables every view shows; [`week_rows`] lays the kept rows out week by week
+//! for the weekly measures; [`engine::Engine`] keeps a loaded snapshot
 //! and the indexes derived from it.
 
 pub mod aggregate;
@@ -28,6 +29,7 @@ pub mod snapshot_io;
 pub mod stats;
 pub mod time;
 pub mod views;
+pub mod week_rows;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

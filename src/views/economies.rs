@@ -220,10 +220,24 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let periods = ctx.periods()?;
     let np = periods.len();
     // Each unit's downloads in each period, gathered by period (the measures need no unit names).
-    let m: Vec<_> = if ctx.options.level == Level::Model
-        && ctx.options.attribution == Attribution::Direct
-        && periods.is_weekly()
-    {
+    let weekly_direct = ctx.options.attribution == Attribution::Direct && periods.is_weekly();
+    // Weekly, direct, model level: each week's counted values are one slice of the kept rows in
+    // week and age order, when they fit.
+    let by_week = match (weekly_direct, ctx.options.level) {
+        (true, Level::Model) => ctx.week_rows(),
+        _ => None,
+    };
+    let m: Vec<_> = if let Some(rows) = by_week {
+        let mut values = Vec::new();
+        (0..np)
+            .map(|p| {
+                values.clear();
+                values
+                    .extend_from_slice(rows.counted(periods.first_week + p as i32, ctx.options.window_weeks));
+                measures_of_counts(&mut values)
+            })
+            .collect()
+    } else if ctx.options.level == Level::Model && weekly_direct {
         // Each kept model's row is a value of its week.
         let mut m = Vec::with_capacity(np);
         ctx.for_each_week_of_model_values(&periods, |_, values| m.push(measures_of_counts(values)));
@@ -1039,6 +1053,7 @@ fn trends(ctx: &mut Context) -> Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::concentration::Measures;
     use crate::snapshot::{ParamSource, Strings};
     use crate::time::{day_of_week_index, days_from_civil};
 
@@ -1519,6 +1534,50 @@ mod tests {
         let mut empty = Vec::new();
         radix_sort_by_rank(&mut empty);
         assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn week_order_layout_gives_the_model_by_model_measures() {
+        // The weekly model-level measures read from the kept rows in week and age order
+        // (`WeekRows`) against the pass that reads the rows model by model, bit for bit: on a
+        // synthetic ecosystem in its generated order and grouped by developer, over windows (1,
+        // 13 and 52 weeks, none), week ranges, population filters, subsets and creation ranges.
+        let generated = crate::import::synthetic::generate(3000, 7).unwrap();
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot);
+            let option_sets: [&[(&str, &str)]; 8] = [
+                &[],
+                &[("window-weeks", "1")],
+                &[("window-weeks", "13"), ("min-downloads", "0")],
+                &[("no-window", "")],
+                &[("no-window", ""), ("min-downloads", "50"), ("from", "2023-03-01")],
+                &[("from", "2023-06-01"), ("to", "2024-10-31")],
+                &[("where", "org_type=startup"), ("window-weeks", "26")],
+                &[("created-from", "2023-01-01"), ("min-downloads", "1000")],
+            ];
+            for pairs in option_sets {
+                let mut all = pairs.to_vec();
+                all.push(("level", "model"));
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                let report = run(&engine, "concentration", &options).unwrap();
+                let ctx = Context::new(&engine, &options).unwrap();
+                assert!(ctx.week_rows().is_some(), "{all:?}");
+                let periods = ctx.periods().unwrap();
+                let mut want: Vec<Measures> = Vec::new();
+                ctx.for_each_week_of_model_values(&periods, |_, v| want.push(measures_of_counts(v)));
+                let got = |col: &str| f64s(&report, "concentration", col);
+                let col = |f: fn(&Measures) -> Option<f64>| want.iter().map(f).collect::<Vec<_>>();
+                assert_eq!(want.len(), periods.len());
+                assert!(want.iter().any(|m| m.units > 1), "{all:?}");
+                assert_eq!(got("units"), col(|m| Some(m.units as f64)), "{all:?}");
+                assert_eq!(got("total"), col(|m| Some(m.total)), "{all:?}");
+                assert_eq!(got("hhi"), col(|m| m.hhi), "{all:?}");
+                assert_eq!(got("gini"), col(|m| m.gini), "{all:?}");
+                assert_eq!(got("top1"), col(|m| m.top1), "{all:?}");
+                assert_eq!(got("top10"), col(|m| m.top10), "{all:?}");
+                assert_eq!(got("top100"), col(|m| m.top100), "{all:?}");
+            }
+        }
     }
 
     #[test]
