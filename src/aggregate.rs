@@ -305,20 +305,37 @@ impl EconomiesCache {
         self.created_sizes.borrow_mut().clear();
     }
 
-    /// The rows of the models `mask` keeps (the mask of `options`) in week and age order, built on the
-    /// first call for a population filter; `None` when they do not fit ([`WeekRows::build`]).
-    pub fn week_rows(&self, s: &Snapshot, options: &Options, mask: &ModelMask) -> Option<Rc<WeekRows>> {
+    /// The rows of the models the population filter of `options` keeps, in week and age order,
+    /// when [`EconomiesCache::prepare_week_rows`] has made them for that filter.
+    pub fn week_rows(&self, options: &Options) -> Option<Rc<WeekRows>> {
+        match &*self.week_rows.borrow() {
+            Some((k, w)) if *k == mask_key(options) => w.clone(),
+            _ => None,
+        }
+    }
+
+    /// Makes the rows of the models the population filter of `options` keeps in week and age
+    /// order ([`WeekRows`]), replacing those of another filter. Not done on demand: the build
+    /// reads every kept row twice (≈ 250 ms natively at 1 M models), more than one view computed
+    /// without it, so it pays off only over several window changes; the dashboard asks for it
+    /// when idle (`Engine::prepare`). Returns whether the layout is there.
+    pub fn prepare_week_rows(&self, s: &Snapshot, options: &Options) -> Result<bool> {
+        if self.is_fallback(s) {
+            return Ok(false);
+        }
         let key = mask_key(options);
         if let Some((k, w)) = &*self.week_rows.borrow() {
             if *k == key {
-                return w.clone();
+                return Ok(w.is_some());
             }
         }
+        let mask = self.mask(s, options)?;
         // The previous layout goes first: two at once would double the memory at the peak.
         *self.week_rows.borrow_mut() = None;
         let w = WeekRows::build(&self.rows(s), self.created_weeks(s), &mask.kept_models).map(Rc::new);
-        *self.week_rows.borrow_mut() = Some((key, w.clone()));
-        w
+        let made = w.is_some();
+        *self.week_rows.borrow_mut() = Some((key, w));
+        Ok(made)
     }
 
     /// The models kept by the population filter, the subset and the creation range.
@@ -683,13 +700,13 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// The kept rows in week and age order for this option set's population filter ([`WeekRows`]); `None`
-    /// for a snapshot without weekly history or when they do not fit.
+    /// The kept rows in week and age order for this option set's population filter ([`WeekRows`]),
+    /// when they have been prepared ([`EconomiesCache::prepare_week_rows`]).
     pub fn week_rows(&self) -> Option<Rc<WeekRows>> {
         if self.fallback {
             return None;
         }
-        self.cache.week_rows(self.s, self.options, &self.mask)
+        self.cache.week_rows(self.options)
     }
 
     /// The relation set of attribution and flows (default: all).

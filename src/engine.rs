@@ -44,6 +44,15 @@ impl Engine {
         self.economies.clear_option_caches();
     }
 
+    /// Builds ahead of need what makes later changes of the window faster for the population
+    /// filter of `options`: the kept rows in week and age order, which the weekly model-level
+    /// concentration then reads ([`crate::week_rows`]). For interactive use, when idle; a single
+    /// report does not need it. Returns whether the layout is there (not for a snapshot without
+    /// weekly history, nor when the kept rows are too many).
+    pub fn prepare(&self, options: &Options) -> Result<bool> {
+        self.economies.prepare_week_rows(&self.snapshot, options)
+    }
+
     /// Computes one view (see [`views::VIEWS`]).
     pub fn report(&self, view: &str, options: &Options) -> Result<Report> {
         views::run(self, view, options)

@@ -121,6 +121,14 @@ impl Engine {
         js_sys::JSON::parse(&text).map_err(|_| JsError::new("the report could not be read as JSON"))
     }
 
+    /// Builds ahead of need what makes later changes of the rolling window faster for the
+    /// population filter of `options` (the kept rows in week order); call it when idle. Returns
+    /// whether that layout is there.
+    pub fn prepare(&self, options: JsValue) -> WasmResult<bool> {
+        let options = options_from_js(&options)?;
+        self.0.prepare(&options).map_err(js_err)
+    }
+
     /// Forgets the results cached for particular option values (window ranges, model masks, unit ×
     /// period sums); the snapshot's indexes stay. For benchmarks that time a repeated query.
     #[wasm_bindgen(js_name = clearOptionCaches)]

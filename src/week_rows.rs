@@ -42,19 +42,22 @@ impl WeekRows {
         let (first, last) = rows.week_bounds()?;
         let weeks = (last - first + 1) as usize;
         let created = |m: u32| created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
-        // A model's last row has its largest age.
+        // Ages run up to the last week minus the earliest creation week (read from the creation
+        // weeks, not the rows: a read of every kept model's rows misses the cache).
         let mut entries = 0usize;
-        let mut oldest = 0i64;
+        let mut earliest = i64::MAX;
         for &m in kept {
             let (a, b) = rows.range(m as usize);
             entries += b - a;
-            if let (Some(&w), c) = (rows.slice(a, b).0.last(), created(m)) {
+            if let (true, c) = (a < b, created(m)) {
                 if c != NO_WEEK {
-                    oldest = oldest.max(w as i64 - c as i64);
+                    earliest = earliest.min(c as i64);
                 }
             }
         }
-        let ages = oldest as usize + 3;
+        let oldest = (last as i64 - earliest).max(0);
+        let ages = usize::try_from(oldest).unwrap_or(usize::MAX).saturating_add(3);
+
         if entries == 0 || entries > MAX_ENTRIES || weeks.saturating_mul(ages) > MAX_BUCKETS {
             return None;
         }

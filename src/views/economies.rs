@@ -222,7 +222,7 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     // Each unit's downloads in each period, gathered by period (the measures need no unit names).
     let weekly_direct = ctx.options.attribution == Attribution::Direct && periods.is_weekly();
     // Weekly, direct, model level: each week's counted values are one slice of the kept rows in
-    // week and age order, when they fit.
+    // week and age order, when they have been prepared (`Engine::prepare`).
     let by_week = match (weekly_direct, ctx.options.level) {
         (true, Level::Model) => ctx.week_rows(),
         _ => None,
@@ -1539,12 +1539,18 @@ mod tests {
     #[test]
     fn week_order_layout_gives_the_model_by_model_measures() {
         // The weekly model-level measures read from the kept rows in week and age order
-        // (`WeekRows`) against the pass that reads the rows model by model, bit for bit: on a
+        // (`WeekRows`, after `Engine::prepare`) against the pass that reads the rows model by
+        // model, bit for bit: on a
         // synthetic ecosystem in its generated order and grouped by developer, over windows (1,
         // 13 and 52 weeks, none), week ranges, population filters, subsets and creation ranges.
         let generated = crate::import::synthetic::generate(3000, 7).unwrap();
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
             let engine = Engine::new(snapshot);
+            let defaults = Options::default();
+            assert!(
+                Context::new(&engine, &defaults).unwrap().week_rows().is_none(),
+                "made only when prepared"
+            );
             let option_sets: [&[(&str, &str)]; 8] = [
                 &[],
                 &[("window-weeks", "1")],
@@ -1559,6 +1565,7 @@ mod tests {
                 let mut all = pairs.to_vec();
                 all.push(("level", "model"));
                 let options = Options::from_pairs(all.iter().copied()).unwrap();
+                assert!(engine.prepare(&options).unwrap(), "{all:?}");
                 let report = run(&engine, "concentration", &options).unwrap();
                 let ctx = Context::new(&engine, &options).unwrap();
                 assert!(ctx.week_rows().is_some(), "{all:?}");

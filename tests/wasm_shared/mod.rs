@@ -213,6 +213,19 @@ pub fn views_match_native_cli() {
             );
         }
     }
+    // Again with the week-order layout of the default population filter prepared, as the
+    // dashboard does when idle: the weekly model-level concentration then reads it.
+    assert_eq!(engine.prepare(js_options("{}")).ok(), Some(true), "prepare");
+    for case in CASES {
+        match engine.report_csv(case.view, js_options(case.options), case.table.map(String::from)) {
+            Ok(csv) => {
+                if let Err(diff) = csv_agrees(case.expected, &csv) {
+                    failures.push(format!("{} (prepared): {diff}", case.name));
+                }
+            }
+            Err(e) => failures.push(format!("{} (prepared): {}", case.name, message(e))),
+        }
+    }
     wasm_bindgen_test::console_log!(
         "{} cases: {} byte-identical, {} equal within 1e-12 ({}), {} failed",
         CASES.len(),
