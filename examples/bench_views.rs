@@ -120,6 +120,30 @@ fn main() -> Result<()> {
         println!("{name:<22} first {first:>8.1} ms   warm {warm:>8.1} ms");
     }
 
+    println!("\nmodel-level weekly concentration after a change of the window (a new length each time):");
+    let window_changes = |engine: &Engine, from: u32| -> Result<f64> {
+        let times = (from..from + 9)
+            .map(|l| {
+                let options = Options::from_pairs([("level", "model"), ("window-weeks", &l.to_string())])?;
+                let t = Instant::now();
+                engine.report("concentration", &options)?;
+                Ok(ms(t))
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(median(times))
+    };
+    println!(
+        "without Engine::prepare  median {:>8.1} ms",
+        window_changes(&engine, 20)?
+    );
+    let t = Instant::now();
+    let ready = engine.prepare(&defaults)?;
+    println!("Engine::prepare (week-order layout: {ready}) {:>8.1} ms", ms(t));
+    println!(
+        "after Engine::prepare    median {:>8.1} ms",
+        window_changes(&engine, 30)?
+    );
+
     println!("\npeers benchmark queries (see docs/economies.md):");
     type Query<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
     let queries: [Query; 4] = [
