@@ -220,6 +220,30 @@ test('an option change redraws only the boxes whose view reads that option', opt
   await page.close();
 });
 
+test('the engine prepares the week-order layout when idle; the model concentration after a window change equals the CLI', opts, async () => {
+  const watcher = await watch(browser.context);
+  const snap = listed.find((s) => s.synthetic) || listed[0];
+  const file = path.join(WWW, snap.file);
+  const page = await browser.context.newPage();
+  await openDashboard(page, `?snapshot=${encodeURIComponent(snap.file)}`);
+  await page.waitForFunction(() => performance.getEntriesByName('hubecon:engine-prepared').length > 0, null, { timeout: 120000 });
+  const prepared = await page.evaluate(() => performance.getEntriesByName('hubecon:engine-prepared')[0].detail);
+  assert.equal(prepared.ready, true, 'the layout is made for the default population filter');
+  // The CLI computes a view once and never prepares: its numbers come from the rows read model by
+  // model, the page's (after the change) from the prepared layout.
+  const box = await settle(page, 'panel-concentration-model');
+  const before = Number(await box.getAttribute('data-render-id'));
+  await page.evaluate(() => document.getElementById('panel-concentration-model').scrollIntoView({ block: 'start' }));
+  await page.locator('#opt-window-weeks').fill('13');
+  await page.locator('#opt-window-weeks').dispatchEvent('change');
+  await settle(page, 'panel-concentration-model', { renderedAfter: before });
+  const pageCsv = await downloadText(page, box.locator('button[data-action="csv"]'));
+  const call = boxCall({ view: 'concentration', level: 'model' }, { 'window-weeks': 13 });
+  assertSameCsv(pageCsv, cliCsv(file, call.view, call.options), 'concentration by model, window 13, after prepare');
+  watcher.assertClean();
+  await page.close();
+});
+
 test('an option change updates the URL and the views; the permalink restores the same state', opts, async () => {
   const watcher = await watch(browser.context);
   const snap = listed.find((s) => s.synthetic) || listed[0];
