@@ -104,7 +104,7 @@ pub struct EconomiesCache {
     week_values: RefCell<Vec<u32>>,
     /// The kept rows in week and age order ([`WeekRows`]) of the last population filter that asked for
     /// them (`None` inside when they do not fit). Like the row index, it is not dropped by
-    /// [`EconomiesCache::clear_option_caches`]: a new window or level reuses it.
+    /// [`EconomiesCache::clear_option_caches`]: a new window or week range reuses it.
     week_rows: RefCell<Option<(MaskKey, Option<Rc<WeekRows>>)>>,
 }
 
@@ -701,11 +701,9 @@ impl<'a> Context<'a> {
     }
 
     /// The kept rows in week and age order for this option set's population filter ([`WeekRows`]),
-    /// when they have been prepared ([`EconomiesCache::prepare_week_rows`]).
+    /// when they have been prepared ([`EconomiesCache::prepare_week_rows`], which makes none for
+    /// a snapshot without weekly history).
     pub fn week_rows(&self) -> Option<Rc<WeekRows>> {
-        if self.fallback {
-            return None;
-        }
         self.cache.week_rows(self.options)
     }
 

@@ -162,8 +162,10 @@ impl Downloads for u32 {
     }
     fn count_and_sum(values: &[u32]) -> (usize, f64) {
         // Whole numbers: the integer sum is exact, as the float sum is below 2^53.
-        let n = values.iter().filter(|&&x| x > 0).count();
-        (n, values.iter().map(|&x| x as u64).sum::<u64>() as f64)
+        let (n, sum) = values.iter().fold((0usize, 0u64), |(n, sum), &x| {
+            (n + (x > 0) as usize, sum + x as u64)
+        });
+        (n, sum as f64)
     }
 }
 

@@ -6,8 +6,8 @@
 //! Layout: [`snapshot`] holds the data (schema, load, validate, write); [`import`] gets data into a
 //! snapshot; one module per metric family ([`filter`], [`attribution`], [`concentration`],
 //! [`incidence`], [`sizes`], [`lineage`], [`disruption`], [`race`], [`stats`]); [`views`] turns an
-//! [`options::Options`] into the tables every view shows; [`week_rows`] lays the kept rows out week by week
-//! for the weekly measures; [`engine::Engine`] keeps a loaded snapshot
+//! [`options::Options`] into the tables every view shows; [`week_rows`] lays the kept rows out by week and age
+//! for the weekly model-level concentration; [`engine::Engine`] keeps a loaded snapshot
 //! and the indexes derived from it.
 
 pub mod aggregate;

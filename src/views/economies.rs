@@ -1474,6 +1474,11 @@ mod tests {
         // One period: the week of the snapshot date (2025-03-01, a Saturday → Monday 2025-02-24).
         let r = run(&engine, "concentration", &Options::default()).unwrap();
         assert_eq!(strs(&r, "concentration", "period"), vec!["2025-02-24"]);
+        // No rows to lay out by week: `prepare` makes nothing and the model level still works.
+        let model = Options::from_pairs([("level", "model")]).unwrap();
+        assert!(!engine.prepare(&model).unwrap());
+        let r = run(&engine, "concentration", &model).unwrap();
+        assert_eq!(strs(&r, "concentration", "period"), vec!["2025-02-24"]);
     }
 
     #[test]
@@ -1540,9 +1545,9 @@ mod tests {
     fn week_order_layout_gives_the_model_by_model_measures() {
         // The weekly model-level measures read from the kept rows in week and age order
         // (`WeekRows`, after `Engine::prepare`) against the pass that reads the rows model by
-        // model, bit for bit: on a
-        // synthetic ecosystem in its generated order and grouped by developer, over windows (1,
-        // 13 and 52 weeks, none), week ranges, population filters, subsets and creation ranges.
+        // model, bit for bit: on a synthetic ecosystem in its generated order and grouped by
+        // developer, over windows (1, 13 and 52 weeks, none), week ranges, population filters,
+        // subsets and creation ranges.
         let generated = crate::import::synthetic::generate(3000, 7).unwrap();
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
             let engine = Engine::new(snapshot);
