@@ -24,7 +24,14 @@ use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
-use crate::week_rows::WeekRows;
+use crate::week_rows::{WeekRows, WeekRowsBuild};
+
+/// The week-order layout of one population filter: being built a slice at a time, or done
+/// (`None` inside when it does not fit).
+enum WeekRowsState {
+    Building(Box<WeekRowsBuild>),
+    Done(Option<Rc<WeekRows>>),
+}
 use crate::{Error, Result};
 
 /// Most cells (units × periods, 8 bytes each) of one partition of [`Context::partitioned`]: at
@@ -103,9 +110,9 @@ pub struct EconomiesCache {
     /// The buffer of [`Context::for_each_week_of_model_values`], reused.
     week_values: RefCell<Vec<u32>>,
     /// The kept rows in week and age order ([`WeekRows`]) of the last population filter that asked for
-    /// them (`None` inside when they do not fit). Like the row index, it is not dropped by
+    /// them, built or being built. Like the row index, it is not dropped by
     /// [`EconomiesCache::clear_option_caches`]: a new window or week range reuses it.
-    week_rows: RefCell<Option<(MaskKey, Option<Rc<WeekRows>>)>>,
+    week_rows: RefCell<Option<(MaskKey, WeekRowsState)>>,
 }
 
 impl EconomiesCache {
@@ -306,10 +313,11 @@ impl EconomiesCache {
     }
 
     /// The rows of the models the population filter of `options` keeps, in week and age order,
-    /// when [`EconomiesCache::prepare_week_rows`] has made them for that filter.
+    /// when [`EconomiesCache::prepare_week_rows`] has made them for that filter (not while they
+    /// are still being built).
     pub fn week_rows(&self, options: &Options) -> Option<Rc<WeekRows>> {
         match &*self.week_rows.borrow() {
-            Some((k, w)) if *k == mask_key(options) => w.clone(),
+            Some((k, WeekRowsState::Done(w))) if *k == mask_key(options) => w.clone(),
             _ => None,
         }
     }
@@ -320,21 +328,56 @@ impl EconomiesCache {
     /// without it, so it pays off only over several window changes; the dashboard asks for it
     /// when idle (`Engine::prepare`). Returns whether the layout is there.
     pub fn prepare_week_rows(&self, s: &Snapshot, options: &Options) -> Result<bool> {
-        if self.is_fallback(s) {
-            return Ok(false);
-        }
-        let key = mask_key(options);
-        if let Some((k, w)) = &*self.week_rows.borrow() {
-            if *k == key {
-                return Ok(w.is_some());
+        loop {
+            if let Some(made) = self.prepare_week_rows_step(s, options, usize::MAX)? {
+                return Ok(made);
             }
         }
+    }
+
+    /// [`EconomiesCache::prepare_week_rows`] a slice at a time: visits at most `budget` kept models
+    /// (each of the build's three passes visits every kept model once; a slice ends at the end of
+    /// a pass), resuming the build of the
+    /// same population filter where the last call stopped. `None` while work is left, else
+    /// whether the layout is there.
+    pub fn prepare_week_rows_step(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        budget: usize,
+    ) -> Result<Option<bool>> {
+        if self.is_fallback(s) {
+            return Ok(Some(false));
+        }
+        let key = mask_key(options);
+        let mut slot = self.week_rows.borrow_mut();
+        let mut build = match slot.take() {
+            Some((k, WeekRowsState::Done(w))) if k == key => {
+                let made = w.is_some();
+                *slot = Some((k, WeekRowsState::Done(w)));
+                return Ok(Some(made));
+            }
+            Some((k, WeekRowsState::Building(b))) if k == key => b,
+            // Another filter's layout is dropped first: two at once would double the memory.
+            _ => match self.week_bounds(s) {
+                Some(bounds) => Box::new(WeekRowsBuild::new(bounds)),
+                None => {
+                    *slot = Some((key, WeekRowsState::Done(None)));
+                    return Ok(Some(false));
+                }
+            },
+        };
+        drop(slot);
         let mask = self.mask(s, options)?;
-        // The previous layout goes first: two at once would double the memory at the peak.
-        *self.week_rows.borrow_mut() = None;
-        let w = WeekRows::build(&self.rows(s), self.created_weeks(s), &mask.kept_models).map(Rc::new);
-        let made = w.is_some();
-        *self.week_rows.borrow_mut() = Some((key, w));
+        let state = match build.step(&self.rows(s), self.created_weeks(s), &mask.kept_models, budget) {
+            Some(w) => WeekRowsState::Done(w.map(Rc::new)),
+            None => WeekRowsState::Building(build),
+        };
+        let made = match &state {
+            WeekRowsState::Done(w) => Some(w.is_some()),
+            WeekRowsState::Building(_) => None,
+        };
+        *self.week_rows.borrow_mut() = Some((key, state));
         Ok(made)
     }
 

@@ -53,6 +53,15 @@ impl Engine {
         self.economies.prepare_week_rows(&self.snapshot, options)
     }
 
+    /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
+    /// at most `budget` models' worth of the build (≈ 2 ms per 1 000 kept models in wasm) and
+    /// resumes where the last call for the same population filter stopped. `None` while work is
+    /// left, else what [`Engine::prepare`] returns.
+    pub fn prepare_step(&self, options: &Options, budget: usize) -> Result<Option<bool>> {
+        self.economies
+            .prepare_week_rows_step(&self.snapshot, options, budget)
+    }
+
     /// Computes one view (see [`views::VIEWS`]).
     pub fn report(&self, view: &str, options: &Options) -> Result<Report> {
         views::run(self, view, options)

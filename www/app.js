@@ -502,26 +502,45 @@ function scheduleRender(reason) {
  * After the boxes are drawn, when the browser is idle, the engine prepares what makes the next
  * change of the rolling window faster for the current population filter (`Engine.prepare`: the
  * kept rows in week and age order, which the model-level concentration reads). The engine builds
- * it once per population filter (about 0.6 s at 1 M models, a few tens of ms at 100 k) and
- * returns at once when it already has it. The mark 'hubecon:engine-prepared' (detail {ms, ready})
- * follows.
+ * it once per population filter (about 0.6 s in all at 1 M models, a few tens of ms at 100 k),
+ * in slices of PREPARE_SLICE_MODELS models run while the browser is idle, so that a click or a
+ * key press waits for one slice at most, not for the whole build. A newer drawing stops the
+ * slices; its own call resumes the build (or starts another for a new filter). Once the layout
+ * is there, the call returns at once. The mark 'hubecon:engine-prepared' (detail {ms, ready,
+ * slices, longestSliceMs}: engine time summed over the slices) follows the last slice.
  */
+const PREPARE_SLICE_MODELS = 8192;
+
 function prepareWhenIdle(token) {
   const handle = state.handle;
   if (!handle || typeof handle.engine.prepare !== 'function') return;
   const options = { ...state.options };
-  const idle = window.requestIdleCallback || ((f) => setTimeout(f, 200));
-  idle(() => {
+  const idle = window.requestIdleCallback || ((f) => setTimeout(() => f({ timeRemaining: () => 10 }), 50));
+  let ms = 0;
+  let slices = 0;
+  let longest = 0;
+  const work = (deadline) => {
     if (token !== state.renderToken || state.handle !== handle) return;
-    const t0 = performance.now();
-    let ready = false;
-    try {
-      ready = handle.engine.prepare(options);
-    } catch (_) {
-      // Bad options already show in the boxes; nothing to prepare for them.
-    }
-    performance.mark('hubecon:engine-prepared', { detail: { ms: performance.now() - t0, ready } });
-  });
+    do {
+      const t0 = performance.now();
+      let ready;
+      try {
+        ready = handle.engine.prepare(options, PREPARE_SLICE_MODELS);
+      } catch (_) {
+        return; // Bad options already show in the boxes; nothing to prepare for them.
+      }
+      const t = performance.now() - t0;
+      ms += t;
+      slices++;
+      longest = Math.max(longest, t);
+      if (ready !== undefined) {
+        performance.mark('hubecon:engine-prepared', { detail: { ms, ready, slices, longestSliceMs: longest } });
+        return;
+      }
+    } while (deadline.timeRemaining() > 10);
+    idle(work);
+  };
+  idle(work);
 }
 
 function setupObserver() {

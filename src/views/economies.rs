@@ -1593,6 +1593,43 @@ mod tests {
     }
 
     #[test]
+    fn prepare_in_slices_resumes_and_restarts_for_another_filter() {
+        let engine = Engine::new(crate::import::synthetic::generate(2000, 3).unwrap());
+        let defaults = Options::default();
+        let other = Options::from_pairs([("min-downloads", "0")]).unwrap();
+        // One slice of the default filter's build, then slices for another filter: the first is
+        // dropped (its layout is never made), the second starts from the beginning.
+        assert_eq!(engine.prepare_step(&defaults, 10).unwrap(), None);
+        let mut slices = 1;
+        while engine.prepare_step(&other, 10).unwrap().is_none() {
+            slices += 1;
+        }
+        let kept = engine
+            .economies()
+            .mask(&engine.snapshot, &other)
+            .unwrap()
+            .kept_models
+            .len();
+        // Three passes of `kept` models, 10 a slice.
+        assert_eq!(slices, 3 * kept.div_ceil(10), "{kept} kept models");
+        assert!(Context::new(&engine, &other).unwrap().week_rows().is_some());
+        assert!(Context::new(&engine, &defaults).unwrap().week_rows().is_none());
+        // Done: the next call answers at once; the views read the layout while it is building
+        // for another filter only when it is done.
+        assert_eq!(engine.prepare_step(&other, 1).unwrap(), Some(true));
+        assert_eq!(engine.prepare_step(&defaults, 5).unwrap(), None);
+        assert!(Context::new(&engine, &defaults).unwrap().week_rows().is_none());
+        let report = run(
+            &engine,
+            "concentration",
+            &Options::from_pairs([("level", "model")]).unwrap(),
+        );
+        assert!(report.is_ok(), "a view while the layout is half built");
+        assert!(engine.prepare(&defaults).unwrap(), "the rest in one go");
+        assert!(Context::new(&engine, &defaults).unwrap().week_rows().is_some());
+    }
+
+    #[test]
     fn week_values_equal_the_model_pass() {
         // The counted-then-placed values of each week against the model-by-model pass, with a
         // window (some rows fall out) and without.

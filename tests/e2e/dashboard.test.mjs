@@ -220,7 +220,7 @@ test('an option change redraws only the boxes whose view reads that option', opt
   await page.close();
 });
 
-test('the engine prepares the week-order layout when idle; the model concentration after a window change equals the CLI', opts, async () => {
+test('the engine prepares the week-order layout when idle, in slices; the model concentration after a window change equals the CLI', opts, async () => {
   const watcher = await watch(browser.context);
   const snap = listed.find((s) => s.synthetic) || listed[0];
   const file = path.join(WWW, snap.file);
@@ -229,6 +229,9 @@ test('the engine prepares the week-order layout when idle; the model concentrati
   await page.waitForFunction(() => performance.getEntriesByName('hubecon:engine-prepared').length > 0, null, { timeout: 120000 });
   const prepared = await page.evaluate(() => performance.getEntriesByName('hubecon:engine-prepared')[0].detail);
   assert.equal(prepared.ready, true, 'the layout is made for the default population filter');
+  // Tens of thousands of kept models at 100 k, 8192 a slice, three passes: several slices.
+  assert.ok(prepared.slices > 1, `prepared in ${prepared.slices} slice(s)`);
+  assert.ok(prepared.longestSliceMs <= prepared.ms, JSON.stringify(prepared));
   // The CLI computes a view once and never prepares: its numbers come from the rows read model by
   // model, the page's (after the change) from the prepared layout.
   const box = await settle(page, 'panel-concentration-model');

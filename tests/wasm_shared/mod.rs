@@ -213,9 +213,23 @@ pub fn views_match_native_cli() {
             );
         }
     }
-    // Again with the week-order layout of the default population filter prepared, as the
-    // dashboard does when idle: the weekly model-level concentration then reads it.
-    assert_eq!(engine.prepare(js_options("{}")).ok(), Some(true), "prepare");
+    // Again with the week-order layout of the default population filter prepared in slices, as
+    // the dashboard does when idle: the weekly model-level concentration then reads it.
+    let mut slices = 0;
+    let ready = loop {
+        slices += 1;
+        match engine.prepare(js_options("{}"), Some(7)) {
+            Ok(Some(ready)) => break ready,
+            Ok(None) => assert!(slices < 100_000, "prepare never finishes"),
+            Err(e) => panic!("prepare: {}", message(e)),
+        }
+    };
+    assert!(ready && slices > 3, "prepared in {slices} slices: {ready}");
+    assert_eq!(
+        engine.prepare(js_options("{}"), None).ok(),
+        Some(Some(true)),
+        "prepare again"
+    );
     for case in CASES {
         match engine.report_csv(case.view, js_options(case.options), case.table.map(String::from)) {
             Ok(csv) => {

@@ -1,0 +1,65 @@
+// Each dashboard box's engine time in wasm under Node after a change of the rolling window (a new
+// length each time, so no cache holds the results), in the dashboard's box order and options; the
+// wasm counterpart of `cargo run --release --example bench_window_change` (a benchmark: prints
+// figures, asserts nothing).
+//
+//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare]
+//
+// HUBECON_PKG=DIR times another wasm-bindgen output (to pair two builds in one session).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const [snapshotPath, changesArg] = args.filter((a) => !a.startsWith('--'));
+if (!snapshotPath) {
+  console.error('usage: node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare]');
+  process.exit(2);
+}
+const changes = Number(changesArg || 7);
+const pkgDir = path.resolve(root, process.env.HUBECON_PKG || 'www/pkg');
+const pkg = await import(path.join(pkgDir, 'hubecon.js'));
+pkg.initSync({ module: fs.readFileSync(path.join(pkgDir, 'hubecon_bg.wasm')) });
+const engine = pkg.Engine.load(new Uint8Array(fs.readFileSync(snapshotPath)));
+
+// The dashboard's Economies boxes, in page order: [box, view, options besides the window].
+const BOXES = [
+  ['leaderboard-model', 'leaderboard', { level: 'model' }],
+  ['leaderboard-developer', 'leaderboard', { level: 'developer' }],
+  ['leaderboard-country', 'leaderboard', { level: 'country' }],
+  ['map', 'leaderboard', { level: 'country', top: '1000' }],
+  ['shares-developer', 'shares', { level: 'developer' }],
+  ['shares-country', 'shares', { level: 'country' }],
+  ['concentration-model', 'concentration', { level: 'model' }],
+  ['concentration-developer', 'concentration', { level: 'developer' }],
+  ['concentration-country', 'concentration', { level: 'country' }],
+  ['org-by-country', 'org-by-country', {}],
+  ['modality', 'modality', {}],
+  ['incidence', 'incidence', {}],
+  ['sizes', 'sizes', {}],
+  ['flows', 'flows', {}],
+  ['trends', 'trends', { attribute: 'architecture' }],
+];
+const report = (view, options, window) => engine.report(view, { ...options, 'window-weeks': String(window) });
+for (const [, view, options] of BOXES) report(view, options, 52);
+if (args.includes('--prepare')) {
+  const t = performance.now();
+  engine.prepare({});
+  console.log(`prepare ${(performance.now() - t).toFixed(1)} ms`);
+}
+const times = BOXES.map(() => []);
+const totals = [];
+for (let c = 0; c < changes; c++) {
+  const t0 = performance.now();
+  BOXES.forEach(([, view, options], i) => {
+    const t = performance.now();
+    report(view, options, 20 + c);
+    times[i].push(performance.now() - t);
+  });
+  totals.push(performance.now() - t0);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log(`box (dashboard order; each after a new window)   median ms over ${changes} changes`);
+BOXES.forEach(([name], i) => console.log(`${name.padEnd(26)} ${median(times[i]).toFixed(1).padStart(8)}`));
+console.log(`${'all boxes in order'.padEnd(26)} ${median(totals).toFixed(1).padStart(8)}`);
