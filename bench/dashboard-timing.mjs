@@ -6,10 +6,11 @@
 // N-model snapshot (built once with the CLI into target/e2e-fixtures/): time to first chart with a
 // cold cache (fresh profile) and a warm one (reload in the same profile: HTTP cache and service
 // worker), the engine's decode time, the latency of one option change (window-weeks) until every
-// visible view is redrawn, each view's draw time (compute + chart) when scrolled to, and the
-// option change again with the page scrolled to each box (`optionChangeScrolledTo`).
-// Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated' (app.js) and
-// 'hubecon:snapshot-decode' (engine.js).
+// visible view is redrawn, each view's draw time (compute + chart) when scrolled to, the
+// option change again with the page scrolled to each box (`optionChangeScrolledTo`), and the
+// engine's idle-time preparation (`enginePrepared`: total, slices, longest slice).
+// Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated',
+// 'hubecon:engine-prepared' (app.js) and 'hubecon:snapshot-decode' (engine.js).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -83,6 +84,22 @@ async function optionChange(page, value) {
   });
 }
 
+/**
+ * The engine's idle-time preparation after the first drawing (mark 'hubecon:engine-prepared'):
+ * engine time summed over its slices, the number of slices and the longest one (how long a
+ * click could wait for it).
+ */
+async function preparedDetail(page) {
+  const marked = await page
+    .waitForFunction(() => performance.getEntriesByName('hubecon:engine-prepared').length > 0, null, { timeout: 120000 })
+    .then(() => true, () => false);
+  if (!marked) return 'no mark within 120 s';
+  return page.evaluate(() => {
+    const d = performance.getEntriesByName('hubecon:engine-prepared')[0].detail;
+    return { ms: Math.round(d.ms), ready: d.ready, slices: d.slices, longestSliceMs: Math.round(d.longestSliceMs ?? d.ms) };
+  });
+}
+
 async function perViewTimes(page) {
   const ids = await page.$$eval('section.panel', (ns) => ns.map((n) => n.id));
   const out = {};
@@ -137,6 +154,7 @@ async function measure(server, target) {
   const changes = [];
   let views = null;
   let byPosition = null;
+  let prepared = null;
   for (let run = 0; run < RUNS; run++) {
     const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
     try {
@@ -145,6 +163,7 @@ async function measure(server, target) {
       // Let the service worker take over and cache, then reload: the warm case.
       await page.waitForTimeout(1500);
       warm.push(await firstChart(page, url));
+      if (run === 0) prepared = await preparedDetail(page);
       for (const v of [26, 39, 52]) changes.push(await optionChange(page, v));
       if (run === 0) {
         views = await perViewTimes(page);
@@ -166,6 +185,7 @@ async function measure(server, target) {
     optionChangeBoxes: changes.at(-1)?.boxes,
     runs: RUNS,
     perViewMs: views,
+    enginePrepared: prepared,
     optionChangeScrolledTo: byPosition,
   };
 }

@@ -3,7 +3,10 @@
 // wasm counterpart of `cargo run --release --example bench_window_change` (a benchmark: prints
 // figures, asserts nothing).
 //
-//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare]
+//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare] [--only BOX[,BOX...]]
+//
+// With --only only those boxes are timed, as the boxes of one screen are after a change: the first
+// pays what the boxes before it would share (the new window's ranges and per-model sums).
 //
 // HUBECON_PKG=DIR times another wasm-bindgen output (to pair two builds in one session).
 import fs from 'node:fs';
@@ -12,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const [snapshotPath, changesArg] = args.filter((a) => !a.startsWith('--'));
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args[onlyAt + 1] : null;
+const [snapshotPath, changesArg] = args.filter((a, i) => !a.startsWith('--') && (onlyAt < 0 || i !== onlyAt + 1));
 if (!snapshotPath) {
   console.error('usage: node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare]');
   process.exit(2);
@@ -52,7 +57,8 @@ const times = BOXES.map(() => []);
 const totals = [];
 for (let c = 0; c < changes; c++) {
   const t0 = performance.now();
-  BOXES.forEach(([, view, options], i) => {
+  BOXES.forEach(([name, view, options], i) => {
+    if (only && !only.split(',').includes(name)) return;
     const t = performance.now();
     report(view, options, 20 + c);
     times[i].push(performance.now() - t);
@@ -61,5 +67,5 @@ for (let c = 0; c < changes; c++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`box (dashboard order; each after a new window)   median ms over ${changes} changes`);
-BOXES.forEach(([name], i) => console.log(`${name.padEnd(26)} ${median(times[i]).toFixed(1).padStart(8)}`));
+BOXES.forEach(([name], i) => times[i].length && console.log(`${name.padEnd(26)} ${median(times[i]).toFixed(1).padStart(8)}`));
 console.log(`${'all boxes in order'.padEnd(26)} ${median(totals).toFixed(1).padStart(8)}`);

@@ -920,19 +920,31 @@ impl<'a> Context<'a> {
         dense.clear();
         dense.resize(units * np, 0.0);
         let weekly = periods.is_weekly();
+        // Every kept model's counted rows are read here: their sums, taken on the way, spare a
+        // later view of the same window (or this view's note on unknown units) a pass of its own.
+        let mut totals = (!self.windowed.has_totals()).then(|| vec![0.0; self.windowed.start.len()]);
         for m in self.kept_models() {
             let (weeks, downloads) = self.model_rows(m);
             if weeks.is_empty() {
                 continue;
             }
             let (us, ws) = credits.of_model(m);
+            let mut sum = None;
             for (&u, &w) in us.iter().zip(ws) {
                 let factor = Self::factor(multiplicity, m, w);
                 let base = u as usize * np;
                 if let (true, Some(row)) = (factor > 0.0, dense.get_mut(base..base + np)) {
-                    add_rows(row, periods, weekly, weeks, downloads, factor);
+                    sum = Some(add_rows(row, periods, weekly, weeks, downloads, factor));
                 }
             }
+            if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
+                // A model credited to no unit is read for its sum alone.
+                let sum = sum.unwrap_or_else(|| downloads.iter().map(|&d| d as u64).sum());
+                *t = sum as f64;
+            }
+        }
+        if let Some(t) = totals {
+            self.windowed.offer_totals(t);
         }
         for (k, x) in dense.iter_mut().enumerate() {
             if *x > 0.0 {
@@ -955,6 +967,13 @@ impl<'a> Context<'a> {
     ) {
         let mut scratch = vec![0.0; periods.len()];
         let weekly = periods.is_weekly();
+        // With direct attribution and every model credited to a unit, each kept model is read
+        // here once: its sum, taken on the way, spares a later view of the same window a pass.
+        let mut totals = (multiplicity.is_none()
+            && self.options.attribution == Attribution::Direct
+            && !credits.any_unknown
+            && !self.windowed.has_totals())
+        .then(|| vec![0.0; self.windowed.start.len()]);
         for &u in &credits.unit_order {
             let u = u as usize;
             let (ms, ws) = credits.of(u);
@@ -973,7 +992,10 @@ impl<'a> Context<'a> {
                     lo = lo.min(first.unwrap_or(0));
                     hi = hi.max(last.unwrap_or(periods.len().saturating_sub(1)));
                 }
-                add_rows(&mut scratch, periods, weekly, weeks, downloads, factor);
+                let sum = add_rows(&mut scratch, periods, weekly, weeks, downloads, factor);
+                if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
+                    *t = sum as f64;
+                }
             }
             if let Some(touched) = scratch.get_mut(lo..=hi) {
                 for (k, x) in touched.iter_mut().enumerate() {
@@ -983,6 +1005,9 @@ impl<'a> Context<'a> {
                     *x = 0.0;
                 }
             }
+        }
+        if let Some(t) = totals {
+            self.windowed.offer_totals(t);
         }
     }
 
@@ -1018,12 +1043,26 @@ impl<'a> Context<'a> {
         }
         let mut totals = vec![0.0; periods.len()];
         let weekly = periods.is_weekly();
+        // Every kept model's counted rows are read here: their sums, taken on the way, spare the
+        // unit totals a pass of their own.
+        let mut model_sums = (!self.windowed.has_totals()).then(|| vec![0.0; self.windowed.start.len()]);
         for m in self.kept_models() {
             let credited: f64 = credits.of_model(m).1.iter().sum();
-            if credited > 0.0 {
-                let (weeks, downloads) = self.model_rows(m);
-                add_rows(&mut totals, periods, weekly, weeks, downloads, credited);
+            let (weeks, downloads) = self.model_rows(m);
+            let sum = if credited > 0.0 {
+                add_rows(&mut totals, periods, weekly, weeks, downloads, credited)
+            } else if model_sums.is_some() {
+                // A model credited to no unit is read for its sum alone.
+                downloads.iter().map(|&d| d as u64).sum()
+            } else {
+                continue;
+            };
+            if let Some(t) = model_sums.as_mut().and_then(|t| t.get_mut(m)) {
+                *t = sum as f64;
             }
+        }
+        if let Some(t) = model_sums {
+            self.windowed.offer_totals(t);
         }
         let totals = Rc::new(totals);
         let mut cache = self.cache.period_totals.borrow_mut();
@@ -1307,6 +1346,9 @@ impl<'a> Context<'a> {
 /// then each row adds straight into its cell. Otherwise the rows of one period, which come
 /// together since a model's weeks increase, are summed first (as integers): adding each row to
 /// the same cell in memory would wait on the previous add.
+///
+/// Returns the sum of all of `downloads` (as integers, whether or not their weeks are in the
+/// map): what [`crate::filter::Windowed::totals`] gives for these rows, taken on the way.
 #[inline(never)]
 pub fn add_rows(
     sums: &mut [f64],
@@ -1315,21 +1357,24 @@ pub fn add_rows(
     weeks: &[u16],
     downloads: &[u32],
     factor: f64,
-) {
+) -> u64 {
     let (period_of, first_week) = (&periods.period_of[..], periods.first_week);
+    let mut all = 0u64;
     if weekly {
         for (&wk, &d) in weeks.iter().zip(downloads) {
             let k = (wk as i32).wrapping_sub(first_week) as u32 as usize;
+            all += d as u64;
             if let Some(x) = sums.get_mut(k) {
                 *x += factor * d as f64;
             }
         }
-        return;
+        return all;
     }
     let mut current = usize::MAX;
     let mut run = 0u64;
     for (&wk, &d) in weeks.iter().zip(downloads) {
         let k = (wk as i32).wrapping_sub(first_week) as u32 as usize;
+        all += d as u64;
         let Some(&p) = period_of.get(k) else {
             continue;
         };
@@ -1345,6 +1390,7 @@ pub fn add_rows(
     if let Some(x) = sums.get_mut(current) {
         *x += factor * run as f64;
     }
+    all
 }
 
 /// [`period_runs`] for maps of periods longer than a week, with [`PeriodMap::run_ends`]: each run's

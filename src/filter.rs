@@ -258,6 +258,20 @@ pub struct Windowed {
 }
 
 impl Windowed {
+    /// Whether the per-model totals are there (summed by [`Windowed::totals`] or offered).
+    pub fn has_totals(&self) -> bool {
+        self.totals.get().is_some()
+    }
+
+    /// Takes the per-model totals from a pass that read every kept model's counted rows anyway:
+    /// for each kept model the integer sum of its counted rows as a float (what
+    /// [`Windowed::totals`] gives), 0 for the others. Ignored when the totals are already there.
+    pub fn offer_totals(&self, totals: Vec<f64>) {
+        if totals.len() == self.start.len() {
+            let _ = self.totals.set(totals);
+        }
+    }
+
     /// Sum of downloads over each model's counted rows of `rows` (the rows the spans were made
     /// from), summed on first use. `keep`: the models the spans were computed for (as given to
     /// [`window_spans`]; the others' spans are empty), `None` for all. With the [`RowIndex`] of

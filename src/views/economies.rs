@@ -137,54 +137,68 @@ fn leaderboard(ctx: &mut Context) -> Report {
 
 fn shares(ctx: &mut Context) -> Result<Report> {
     let credits = ctx.credits();
+    let periods = ctx.periods()?;
+    let np = periods.len();
+    let few_units = credits.units().saturating_mul(np) <= DENSE_CELLS;
+    // The pass over every kept model's rows comes first: it hands each model's sum to the unit
+    // totals that pick the top units, which then need no pass of their own.
+    let mut cells: Vec<(usize, usize, f64)> = Vec::new();
+    let credited = if few_units {
+        // Few units (countries, org types): one pass adds every row into a small block.
+        ctx.for_each_unit_period(&credits, &periods, None, |u, p, v| cells.push((u, p, v)));
+        None
+    } else {
+        Some(ctx.credited_period_totals(&credits, &periods))
+    };
     let unit_totals = ctx.unit_totals(&credits);
     let top = top_units(ctx, &unit_totals.totals, ctx.options.top);
-    let periods = ctx.periods()?;
-    let (np, nk) = (periods.len(), top.len());
+    let nk = top.len();
     let mut matrix = vec![0.0; np * nk];
-    let (rest, period_total) = if credits.units().saturating_mul(np) <= DENSE_CELLS {
-        // Few units (countries, org types): one pass adds every row into a small block.
-        let mut slot = vec![usize::MAX; credits.units()];
-        for (k, &u) in top.iter().enumerate() {
-            slot[u] = k;
-        }
-        let mut rest = vec![0.0; np];
-        let mut period_total = vec![0.0; np];
-        ctx.for_each_unit_period(&credits, &periods, None, |u, p, v| {
-            period_total[p] += v;
-            match slot.get(u) {
-                Some(&k) if k != usize::MAX => matrix[p * nk + k] += v,
-                _ => rest[p] += v,
+    let (rest, period_total) = match credited {
+        None => {
+            let mut slot = vec![usize::MAX; credits.units()];
+            for (k, &u) in top.iter().enumerate() {
+                slot[u] = k;
             }
-        });
-        (rest, period_total)
-    } else {
-        // Many units (models, developers): only the top units' models are read, and `rest` is
-        // the period's total minus theirs. No pass over all units × periods.
-        let period_total = ctx.credited_period_totals(&credits, &periods).to_vec();
-        let weekly = periods.is_weekly();
-        let mut column = vec![0.0; np];
-        for (k, &u) in top.iter().enumerate() {
-            column.iter_mut().for_each(|x| *x = 0.0);
-            let (models, weights) = credits.of(u);
-            for (&m, &w) in models.iter().zip(weights) {
-                if ctx.kept(m as usize) {
-                    let (weeks, downloads) = ctx.model_rows(m as usize);
-                    add_rows(&mut column, &periods, weekly, weeks, downloads, w);
+            let mut rest = vec![0.0; np];
+            let mut period_total = vec![0.0; np];
+            for (u, p, v) in cells {
+                period_total[p] += v;
+                match slot.get(u) {
+                    Some(&k) if k != usize::MAX => matrix[p * nk + k] += v,
+                    _ => rest[p] += v,
                 }
             }
-            for (p, &x) in column.iter().enumerate() {
-                matrix[p * nk + k] = x;
-            }
+            (rest, period_total)
         }
-        let rest = (0..np)
-            .map(|p| {
-                let top_sum: f64 = matrix[p * nk..(p + 1) * nk].iter().sum();
-                // Rounding may leave −1e-9 where the top units hold everything.
-                (period_total[p] - top_sum).max(0.0)
-            })
-            .collect();
-        (rest, period_total)
+        Some(period_total) => {
+            // Many units (models, developers): only the top units' models are read, and `rest`
+            // is the period's total minus theirs. No pass over all units × periods.
+            let period_total = period_total.to_vec();
+            let weekly = periods.is_weekly();
+            let mut column = vec![0.0; np];
+            for (k, &u) in top.iter().enumerate() {
+                column.iter_mut().for_each(|x| *x = 0.0);
+                let (models, weights) = credits.of(u);
+                for (&m, &w) in models.iter().zip(weights) {
+                    if ctx.kept(m as usize) {
+                        let (weeks, downloads) = ctx.model_rows(m as usize);
+                        add_rows(&mut column, &periods, weekly, weeks, downloads, w);
+                    }
+                }
+                for (p, &x) in column.iter().enumerate() {
+                    matrix[p * nk + k] = x;
+                }
+            }
+            let rest = (0..np)
+                .map(|p| {
+                    let top_sum: f64 = matrix[p * nk..(p + 1) * nk].iter().sum();
+                    // Rounding may leave −1e-9 where the top units hold everything.
+                    (period_total[p] - top_sum).max(0.0)
+                })
+                .collect();
+            (rest, period_total)
+        }
     };
     let keys: Vec<String> = top.iter().map(|&u| ctx.unit_key(u).to_string()).collect();
     let (mut pc, mut kc, mut dc, mut sc) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -1627,6 +1641,62 @@ mod tests {
         assert!(report.is_ok(), "a view while the layout is half built");
         assert!(engine.prepare(&defaults).unwrap(), "the rest in one go");
         assert!(Context::new(&engine, &defaults).unwrap().week_rows().is_some());
+    }
+
+    #[test]
+    fn per_model_sums_taken_during_a_pass_equal_those_summed_alone() {
+        // The passes of the concentration and shares views hand the per-model sums of the window
+        // they read on the way to the views after them (and to their own unit totals): every view
+        // computed after them equals the same view computed by an engine that sums them alone.
+        let generated = crate::import::synthetic::generate(3000, 5).unwrap();
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            for (first, first_level) in [
+                ("concentration", "country"),
+                ("concentration", "developer"),
+                ("shares", "developer"),
+                ("shares", "country"),
+            ] {
+                let engine = Engine::new(snapshot.clone());
+                let options = Options::from_pairs([("level", first_level), ("window-weeks", "17")]).unwrap();
+                let alone = Engine::new(snapshot.clone());
+                let (got, want) = (
+                    run(&engine, first, &options).unwrap(),
+                    run(&alone, first, &options).unwrap(),
+                );
+                assert_eq!(got.main().to_csv(), want.main().to_csv(), "{first} {first_level}");
+                assert_eq!(got.notes, want.notes, "{first} {first_level}");
+                let ctx = Context::new(&engine, &options).unwrap();
+                if first_level == "country" || first == "shares" {
+                    assert!(
+                        ctx.windowed.has_totals(),
+                        "{first} {first_level} reads every kept model"
+                    );
+                }
+                let first = format!("{first} {first_level}");
+                for (view, level) in [
+                    ("shares", "developer"),
+                    ("concentration", "country"),
+                    ("leaderboard", "model"),
+                    ("leaderboard", "developer"),
+                    ("org-by-country", "developer"),
+                    ("modality", "developer"),
+                    ("flows", "developer"),
+                ] {
+                    let options = Options::from_pairs([("level", level), ("window-weeks", "17")]).unwrap();
+                    let alone = Engine::new(snapshot.clone());
+                    let (got, want) = (
+                        run(&engine, view, &options).unwrap(),
+                        run(&alone, view, &options).unwrap(),
+                    );
+                    assert_eq!(
+                        got.main().to_csv(),
+                        want.main().to_csv(),
+                        "{first}, then {view} {level}"
+                    );
+                    assert_eq!(got.notes, want.notes, "{first}, then {view} {level}");
+                }
+            }
+        }
     }
 
     #[test]
