@@ -19,12 +19,13 @@ use std::rc::Rc;
 
 use crate::attribution::{self, Credits, Lineage};
 use crate::engine::Engine;
-use crate::filter::{self, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
+use crate::filter::{self, rows_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
 use crate::week_rows::{WeekRows, WeekRowsBuild};
+use crate::{Error, Result};
 
 /// The week-order layout of one population filter: being built a slice at a time, or done
 /// (`None` inside when it does not fit).
@@ -32,7 +33,6 @@ enum WeekRowsState {
     Building(Box<WeekRowsBuild>),
     Done(Option<Rc<WeekRows>>),
 }
-use crate::{Error, Result};
 
 /// Most cells (units × periods, 8 bytes each) of one partition of [`Context::partitioned`]: at
 /// most 16 MiB, so that a partition's sums stay in the CPU's last-level cache while the number of
@@ -337,9 +337,8 @@ impl EconomiesCache {
 
     /// [`EconomiesCache::prepare_week_rows`] a slice at a time: visits at most `budget` kept models
     /// (each of the build's three passes visits every kept model once; a slice ends at the end of
-    /// a pass), resuming the build of the
-    /// same population filter where the last call stopped. `None` while work is left, else
-    /// whether the layout is there.
+    /// a pass), resuming the build of the same population filter where the last call stopped.
+    /// `None` while work is left, else whether the layout is there.
     pub fn prepare_week_rows_step(
         &self,
         s: &Snapshot,
@@ -922,7 +921,7 @@ impl<'a> Context<'a> {
         let weekly = periods.is_weekly();
         // Every kept model's counted rows are read here: their sums, taken on the way, spare a
         // later view of the same window (or this view's note on unknown units) a pass of its own.
-        let mut totals = (!self.windowed.has_totals()).then(|| vec![0.0; self.windowed.start.len()]);
+        let mut totals = self.windowed.totals_to_take();
         for m in self.kept_models() {
             let (weeks, downloads) = self.model_rows(m);
             if weeks.is_empty() {
@@ -939,13 +938,10 @@ impl<'a> Context<'a> {
             }
             if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
                 // A model credited to no unit is read for its sum alone.
-                let sum = sum.unwrap_or_else(|| downloads.iter().map(|&d| d as u64).sum());
-                *t = sum as f64;
+                *t = sum.map_or_else(|| rows_total(downloads), |s| s as f64);
             }
         }
-        if let Some(t) = totals {
-            self.windowed.offer_totals(t);
-        }
+        self.windowed.offer_totals(totals);
         for (k, x) in dense.iter_mut().enumerate() {
             if *x > 0.0 {
                 emit(k / np, k % np, *x);
@@ -969,11 +965,14 @@ impl<'a> Context<'a> {
         let weekly = periods.is_weekly();
         // With direct attribution and every model credited to a unit, each kept model is read
         // here once: its sum, taken on the way, spares a later view of the same window a pass.
-        let mut totals = (multiplicity.is_none()
+        let mut totals = if multiplicity.is_none()
             && self.options.attribution == Attribution::Direct
             && !credits.any_unknown
-            && !self.windowed.has_totals())
-        .then(|| vec![0.0; self.windowed.start.len()]);
+        {
+            self.windowed.totals_to_take()
+        } else {
+            None
+        };
         for &u in &credits.unit_order {
             let u = u as usize;
             let (ms, ws) = credits.of(u);
@@ -1006,9 +1005,7 @@ impl<'a> Context<'a> {
                 }
             }
         }
-        if let Some(t) = totals {
-            self.windowed.offer_totals(t);
-        }
+        self.windowed.offer_totals(totals);
     }
 
     /// The options a level's sums depend on, as a cache key; `with_periods` adds the periods.
@@ -1045,25 +1042,22 @@ impl<'a> Context<'a> {
         let weekly = periods.is_weekly();
         // Every kept model's counted rows are read here: their sums, taken on the way, spare the
         // unit totals a pass of their own.
-        let mut model_sums = (!self.windowed.has_totals()).then(|| vec![0.0; self.windowed.start.len()]);
+        let mut model_sums = self.windowed.totals_to_take();
         for m in self.kept_models() {
             let credited: f64 = credits.of_model(m).1.iter().sum();
             let (weeks, downloads) = self.model_rows(m);
             let sum = if credited > 0.0 {
-                add_rows(&mut totals, periods, weekly, weeks, downloads, credited)
+                add_rows(&mut totals, periods, weekly, weeks, downloads, credited) as f64
             } else if model_sums.is_some() {
-                // A model credited to no unit is read for its sum alone.
-                downloads.iter().map(|&d| d as u64).sum()
+                rows_total(downloads) // a model credited to no unit is read for its sum alone
             } else {
                 continue;
             };
             if let Some(t) = model_sums.as_mut().and_then(|t| t.get_mut(m)) {
-                *t = sum as f64;
+                *t = sum;
             }
         }
-        if let Some(t) = model_sums {
-            self.windowed.offer_totals(t);
-        }
+        self.windowed.offer_totals(model_sums);
         let totals = Rc::new(totals);
         let mut cache = self.cache.period_totals.borrow_mut();
         if cache.len() >= SUMS_CACHE_ENTRIES {

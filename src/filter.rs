@@ -246,6 +246,12 @@ impl RowIndex {
     }
 }
 
+/// A model's downloads over `downloads` (its counted rows), summed as integers (exact) and then
+/// converted.
+pub fn rows_total(downloads: &[u32]) -> f64 {
+    downloads.iter().map(|&d| d as u64).sum::<u64>() as f64
+}
+
 /// The rows each model counts after the window and time filters, and their sums.
 #[derive(Clone, Debug, Default)]
 pub struct Windowed {
@@ -263,12 +269,19 @@ impl Windowed {
         self.totals.get().is_some()
     }
 
-    /// Takes the per-model totals from a pass that read every kept model's counted rows anyway:
-    /// for each kept model the integer sum of its counted rows as a float (what
-    /// [`Windowed::totals`] gives), 0 for the others. Ignored when the totals are already there.
-    pub fn offer_totals(&self, totals: Vec<f64>) {
-        if totals.len() == self.start.len() {
-            let _ = self.totals.set(totals);
+    /// A zeroed per-model vector for a pass that reads every kept model's counted rows anyway to
+    /// fill with [`rows_total`] on the way and hand to [`Windowed::offer_totals`]; `None` when
+    /// the totals are already there.
+    pub fn totals_to_take(&self) -> Option<Vec<f64>> {
+        (!self.has_totals()).then(|| vec![0.0; self.start.len()])
+    }
+
+    /// Takes the per-model totals of a pass ([`Windowed::totals_to_take`]): for each kept model
+    /// [`rows_total`] of its counted rows (what [`Windowed::totals`] gives), 0 for the others.
+    /// Ignored when the totals are already there.
+    pub fn offer_totals(&self, totals: Option<Vec<f64>>) {
+        if let Some(t) = totals.filter(|t| t.len() == self.start.len()) {
+            let _ = self.totals.set(t);
         }
     }
 
@@ -288,8 +301,7 @@ impl Windowed {
                         return *t as f64;
                     }
                 }
-                // Summed as integers (exact), then converted.
-                rows.slice(a, b).1.iter().map(|&d| d as u64).sum::<u64>() as f64
+                rows_total(rows.slice(a, b).1)
             };
             match keep {
                 Some(models) => {

@@ -222,16 +222,6 @@ impl WeekRowsBuild {
         }
     }
 
-    /// How far the build is, 0 to 1 (three passes of equal weight).
-    pub fn progress(&self, kept: usize) -> f64 {
-        let pass = match self.phase {
-            Phase::Count => 0.0,
-            Phase::Size => 1.0,
-            Phase::Copy => 2.0,
-        };
-        (pass + self.next as f64 / kept.max(1) as f64) / 3.0
-    }
-
     /// The bucket of a row in week `w` of a model created in week `c` (see [`WeekRows`]).
     fn bucket(&self, w: u16, c: i32) -> usize {
         let ages = self.ages;
@@ -254,19 +244,23 @@ mod tests {
         v
     }
 
+    /// Four models, weeks 10..=13. Creation weeks: m0 10, m1 11, m2 none, m3 12; m1 also has a
+    /// row in week 10, before its creation.
+    fn hand_example() -> (Rows<'static>, [i32; 4]) {
+        const OFFSETS: [u32; 5] = [0, 4, 7, 9, 11];
+        const WEEKS: [u16; 11] = [10, 11, 12, 13, 10, 11, 12, 10, 13, 12, 13];
+        const DOWNLOADS: [u32; 11] = [1, 2, 3, 4, 5, 10, 20, 100, 200, 1000, 2000];
+        let rows = Rows {
+            offsets: &OFFSETS,
+            weeks: &WEEKS,
+            downloads: &DOWNLOADS,
+        };
+        (rows, [10, 11, NO_WEEK, 12])
+    }
+
     #[test]
     fn weeks_hold_the_counted_rows_of_a_window() {
-        // Four models, weeks 10..=13. Creation weeks: m0 10, m1 11, m2 none, m3 12; m1 also has
-        // a row in week 10, before its creation.
-        let offsets = [0u32, 4, 7, 9, 11];
-        let weeks = [10u16, 11, 12, 13, 10, 11, 12, 10, 13, 12, 13];
-        let downloads = [1u32, 2, 3, 4, 5, 10, 20, 100, 200, 1000, 2000];
-        let rows = Rows {
-            offsets: &offsets,
-            weeks: &weeks,
-            downloads: &downloads,
-        };
-        let created = [10, 11, NO_WEEK, 12];
+        let (rows, created) = hand_example();
         let w = WeekRows::build(&rows, &created, &[0, 1, 2, 3]).unwrap();
         assert_eq!(w.len(), 11);
         // Week 12: m0 (age 2), m1 (age 1), m3 (age 0).
@@ -291,17 +285,9 @@ mod tests {
 
     #[test]
     fn a_build_in_slices_gives_the_same_layout() {
-        // The hand example above, built one model per call and three per call, against the
-        // build in one go; the calls resume across the three passes.
-        let offsets = [0u32, 4, 7, 9, 11];
-        let weeks = [10u16, 11, 12, 13, 10, 11, 12, 10, 13, 12, 13];
-        let downloads = [1u32, 2, 3, 4, 5, 10, 20, 100, 200, 1000, 2000];
-        let rows = Rows {
-            offsets: &offsets,
-            weeks: &weeks,
-            downloads: &downloads,
-        };
-        let created = [10, 11, NO_WEEK, 12];
+        // The hand example, built one model per call and three per call, against the build in
+        // one go; the calls resume across the three passes.
+        let (rows, created) = hand_example();
         let kept = [0, 1, 2, 3];
         let whole = WeekRows::build(&rows, &created, &kept).unwrap();
         for budget in [0, 1, 3] {
@@ -313,7 +299,6 @@ mod tests {
                 if let Some(done) = build.step(&rows, &created, &kept, budget) {
                     break done;
                 }
-                assert!(build.progress(kept.len()) < 1.0);
             };
             assert_eq!(got.as_ref(), Some(&whole), "budget {budget}");
             // Four models, three passes: one model a call (a budget of 0 counts as 1) is 12 calls.
