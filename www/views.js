@@ -615,6 +615,38 @@ export function geometryName(name, knownNames) {
   return null;
 }
 
+/**
+ * The map without data for one width and theme, drawn by Plot once: projecting the outlines was
+ * most of a map's drawing (30–50 ms at 1 300 px). Every drawing clones it and sets the fills.
+ * Countries and small places carry their name as aria-label, by which the fills find them.
+ */
+const baseMaps = new Map();
+const BASE_MAPS_KEPT = 6;
+
+function baseMap(ctx, countries) {
+  const c = ctx.colors;
+  const key = JSON.stringify([ctx.width, c.bg, c.fg, c.grid, c.empty, c.stroke]);
+  let base = baseMaps.get(key);
+  if (!base) {
+    const { Plot } = ctx;
+    const places = Object.entries(SMALL_PLACES).map(([name, [lon, lat]]) => ({ name, lon, lat }));
+    base = Plot.plot(
+      basePlot(ctx, {
+        height: Math.round(ctx.width * 0.52),
+        projection: 'equal-earth',
+        marks: [
+          Plot.sphere({ stroke: c.grid }),
+          Plot.geo(countries, { fill: c.empty, stroke: c.stroke, strokeWidth: 0.4, ariaLabel: (f) => f.properties?.name ?? null, className: 'hv-map-countries' }),
+          Plot.dot(places, { x: 'lon', y: 'lat', r: 4, fill: c.empty, stroke: c.fg, strokeWidth: 0.8, ariaLabel: 'name', className: 'hv-map-places' }),
+        ],
+      }),
+    );
+    if (baseMaps.size >= BASE_MAPS_KEPT) baseMaps.delete(baseMaps.keys().next().value);
+    baseMaps.set(key, base);
+  }
+  return base.cloneNode(true);
+}
+
 async function drawMap(ctx, report) {
   const { Plot } = ctx;
   const { countries } = await loadWorld();
@@ -623,67 +655,44 @@ async function drawMap(ctx, report) {
   const value = pick(cols, 'downloads', /downloads/) || numericColumns(report.rows, cols)[0];
   const share = pick(cols, 'share');
   const known = new Set(countries.features.map((f) => f.properties && f.properties.name).filter(Boolean));
-  const byGeometry = new Map();
-  const dots = [];
+  // Drawn places by the name the base map gives them: countries by geometry name, small places
+  // by their SMALL_PLACES key.
+  const placed = new Map();
   const unplaced = [];
   for (const r of report.rows) {
     const v = num(r[value]);
     if (v === null) continue;
-    const g = geometryName(r[key], known);
-    if (g) {
-      const prev = byGeometry.get(g);
-      byGeometry.set(g, { name: g, downloads: (prev ? prev.downloads : 0) + v, share: (prev ? prev.share : 0) + (num(r[share]) || 0), keys: prev ? [...prev.keys, r[key]] : [r[key]] });
-    } else {
-      const place = SMALL_PLACES[String(r[key] ?? '').trim().toLowerCase()];
-      if (place) dots.push({ name: r[key], lon: place[0], lat: place[1], downloads: v, share: num(r[share]) });
-      else unplaced.push(r);
+    const name = geometryName(r[key], known) ?? (SMALL_PLACES[String(r[key] ?? '').trim().toLowerCase()] ? String(r[key]).trim().toLowerCase() : null);
+    if (name === null) {
+      unplaced.push(r);
+      continue;
     }
+    const prev = placed.get(name);
+    placed.set(name, { downloads: (prev ? prev.downloads : 0) + v, share: (prev ? prev.share : 0) + (num(r[share]) || 0), keys: prev ? [...prev.keys, r[key]] : [r[key]] });
   }
-  const valueOf = (f) => byGeometry.get(f.properties && f.properties.name);
-  const values = [...byGeometry.values()].map((d) => d.downloads).concat(dots.map((d) => d.downloads)).filter((v) => v > 0);
-  const plot = Plot.plot(
-    basePlot(ctx, {
-      height: Math.round(ctx.width * 0.52),
-      projection: 'equal-earth',
-      color: {
-        type: values.length > 1 ? 'log' : 'linear',
-        scheme: ctx.colors.dark ? 'viridis' : 'blues',
-        label: 'Downloads',
-        tickFormat: '~s',
-        domain: values.length ? [Math.min(...values), Math.max(...values)] : [0, 1],
-      },
-      marks: [
-        Plot.sphere({ stroke: ctx.colors.grid }),
-        Plot.geo(countries, {
-          fill: (f) => {
-            const d = valueOf(f);
-            return d && d.downloads > 0 ? d.downloads : null;
-          },
-          stroke: ctx.colors.stroke,
-          strokeWidth: 0.4,
-        }),
-        Plot.geo(
-          countries.features.filter((f) => !valueOf(f)),
-          { fill: ctx.colors.empty, stroke: ctx.colors.stroke, strokeWidth: 0.4 },
-        ),
-        Plot.dot(dots, { x: 'lon', y: 'lat', r: 4, fill: 'downloads', stroke: ctx.colors.fg, strokeWidth: 0.8 }),
-        Plot.tip(
-          countries.features.filter((f) => valueOf(f)),
-          Plot.pointer(
-            Plot.geoCentroid({
-              title: (f) => {
-                const d = valueOf(f);
-                return `${d.keys.join(', ')}\ndownloads: ${intFormat.format(d.downloads)}\nshare: ${pct(d.share)}`;
-              },
-            }),
-          ),
-        ),
-      ],
-    }),
-  );
-  plot.setAttribute('aria-label', `World map of downloads by nation (${byGeometry.size + dots.length} nations placed)`);
+  const values = [...placed.values()].map((d) => d.downloads).filter((v) => v > 0);
+  const color = {
+    type: values.length > 1 ? 'log' : 'linear',
+    scheme: ctx.colors.dark ? 'viridis' : 'blues',
+    label: 'Downloads',
+    tickFormat: '~s',
+    domain: values.length ? [Math.min(...values), Math.max(...values)] : [0, 1],
+  };
+  const fillOf = Plot.scale({ color });
+  const plot = baseMap(ctx, countries);
+  for (const shape of plot.querySelectorAll('.hv-map-countries [aria-label], .hv-map-places [aria-label]')) {
+    const d = placed.get(shape.getAttribute('aria-label'));
+    const isPlace = shape.tagName.toLowerCase() === 'circle';
+    if (d && d.downloads > 0) shape.setAttribute('fill', fillOf.apply(d.downloads));
+    else if (isPlace) shape.remove(); // small places are drawn only with downloads
+  }
+  plot.setAttribute('aria-label', `World map of downloads by nation (${placed.size} nations placed)`);
+  attachReadout(plot, plot, (event) => {
+    const d = placed.get(event.target?.getAttribute?.('aria-label'));
+    return d ? `${d.keys.join(', ')}\ndownloads: ${intFormat.format(d.downloads)}\nshare: ${pct(d.share)}` : null;
+  });
   const parts = [];
-  if (values.length) parts.push({ node: plot.legend('color', { marginLeft: 16, marginRight: 16, width: 340, label: 'Downloads', tickFormat: '~s' }) });
+  if (values.length) parts.push({ node: Plot.legend({ color, marginLeft: 16, marginRight: 16, width: 340 }) });
   parts.push({ node: plot });
   if (unplaced.length) {
     const list = unplaced
@@ -715,25 +724,107 @@ function drawSharesOverTime(ctx, report, keyCandidates) {
   const bandAxis = useArea ? axis : { x: (r) => String(r[period]), scale: { type: 'band', label: null, domain: uniq(rows.map((r) => String(r[period]))) } };
   const stackOptions = { x: bandAxis.x, y, fill: key, z: key, order: keys };
   // An area whose title changes along the series is cut into one path per point (thousands of
-  // nodes for a weekly chart, most of its drawing time): the area carries the series' name, and
-  // a tip follows the pointer with the value.
-  const marks = useArea
-    ? [Plot.areaY(rows, Plot.stackY({ ...stackOptions, title: key })), Plot.tip(rows, Plot.pointer(Plot.stackY({ x: bandAxis.x, y, z: key, order: keys, title })))]
-    : [Plot.barY(rows, Plot.stackY({ ...stackOptions, title }))];
-  return [
-    {
-      node: Plot.plot(
-        basePlot(ctx, {
-          height: 300,
-          marginLeft: 48,
-          x: bandAxis.scale,
-          y: { label: isShare ? 'Share of downloads' : y, grid: true, tickFormat: isShare ? '.0%' : '~s' },
-          color: sharedColor(ctx, keys),
-          marks: [...marks, Plot.ruleY([0])],
-        }),
-      ),
-    },
-  ];
+  // nodes for a weekly chart, most of its drawing time): the area carries the series' name, and a
+  // readout follows the pointer with the value (Plot's own tip stacked every row a second time:
+  // 40 % of a weekly chart's drawing).
+  const marks = useArea ? [Plot.areaY(rows, Plot.stackY({ ...stackOptions, title: key }))] : [Plot.barY(rows, Plot.stackY({ ...stackOptions, title }))];
+  const node = Plot.plot(
+    basePlot(ctx, {
+      height: 300,
+      marginLeft: 48,
+      x: bandAxis.scale,
+      y: { label: isShare ? 'Share of downloads' : y, grid: true, tickFormat: isShare ? '.0%' : '~s' },
+      color: sharedColor(ctx, keys),
+      marks: [...marks, Plot.ruleY([0])],
+    }),
+  );
+  if (useArea) {
+    stackedReadout(node, {
+      rows,
+      period,
+      key,
+      y,
+      keys,
+      dateOf: bandAxis.x,
+      format: (v) => (isShare ? pct(v) : formatCell(y, v)),
+    });
+  }
+  return [{ node }];
+}
+
+/**
+ * The pointer readout ([`attachReadout`]) of a stacked area chart drawn by Plot with the series
+ * stacked in `keys` order from zero: the period nearest the pointer, and the series under it with
+ * its value (the top series of that period when the pointer is above the stack). Set up in one
+ * pass over the rows; the work is done on pointer moves.
+ */
+function stackedReadout(node, { rows, period, key, y, keys, dateOf, format }) {
+  const svg = node.tagName.toLowerCase() === 'svg' ? node : [...node.querySelectorAll('svg')].find((s) => s.hasAttribute('viewBox'));
+  const xScale = node.scale?.('x');
+  const yScale = node.scale?.('y');
+  if (!svg || !xScale?.apply || !yScale?.invert) return;
+  // Periods in time order, and each period's values in stack order.
+  const stackIndex = new Map(keys.map((k, i) => [k, i]));
+  const at = new Map();
+  for (const r of rows) {
+    if (!at.has(r[period])) at.set(r[period], { label: r[period], date: dateOf(r), values: new Float64Array(keys.length) });
+    const k = stackIndex.get(r[key]);
+    if (k !== undefined) at.get(r[period]).values[k] += num(r[y]) || 0;
+  }
+  const periods = [...at.values()].filter((p) => p.date).sort((a, b) => a.date - b.date);
+  if (!periods.length) return;
+  const xs = periods.map((p) => xScale.apply(p.date));
+  attachReadout(node, svg, (event) => {
+    const matrix = svg.getScreenCTM();
+    if (!matrix) return null;
+    const point = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
+    // The nearest period by its x position (periods sorted, so xs increase).
+    let lo = 0;
+    let hi = xs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (xs[mid] < point.x) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0 && point.x - xs[lo - 1] < xs[lo] - point.x) lo--;
+    const { label, values } = periods[lo];
+    const value = yScale.invert(point.y);
+    let series = -1;
+    let top = -1;
+    for (let k = 0, below = 0; k < keys.length; k++) {
+      if (values[k] > 0) top = k;
+      if (series < 0 && values[k] > 0 && value >= below && value < below + values[k]) series = k;
+      below += values[k];
+    }
+    if (series < 0) series = top;
+    return series < 0 ? null : `${label}\n${keys[series]}: ${format(values[series])}`;
+  });
+}
+
+/**
+ * A box of text beside the pointer over `target` (an SVG of the chart `node`), in the chart's
+ * holder: `textAt(pointerEvent)` gives the text, or null to hide it. Visual only (aria-hidden): the
+ * table below each chart has the same numbers for keyboards and screen readers.
+ */
+function attachReadout(node, target, textAt) {
+  let readout = null;
+  const hide = () => readout && (readout.hidden = true);
+  target.addEventListener('pointerleave', hide);
+  target.addEventListener('pointermove', (event) => {
+    const holder = node.parentElement;
+    const text = holder ? textAt(event) : null;
+    if (text === null) return hide();
+    if (!readout) {
+      readout = el('div', { class: 'hv-readout', 'aria-hidden': 'true' });
+      holder.append(readout);
+    }
+    readout.textContent = text;
+    readout.hidden = false;
+    const box = holder.getBoundingClientRect();
+    const left = event.clientX - box.left + 14;
+    readout.style.left = `${Math.min(left, Math.max(0, box.width - readout.offsetWidth))}px`;
+    readout.style.top = `${event.clientY - box.top + 14}px`;
+  });
 }
 
 const CONCENTRATION_METRICS = ['hhi', 'gini', 'top1', 'top10', 'top100'];

@@ -446,3 +446,35 @@ test('SVG and PNG downloads of a chart', opts, async () => {
   watcher.assertClean('while downloading charts');
   await page.close();
 });
+
+test('the pointer readout of a stacked area names the series Plot drew under the pointer', opts, async () => {
+  const watcher = await watch(browser.context);
+  const page = await browser.context.newPage();
+  await openDashboard(page);
+  for (const id of ['panel-shares-developer', 'panel-trends']) {
+    const box = await settle(page, id);
+    const chart = await box.locator('.hv-chart svg[viewBox]').first().boundingBox();
+    let checked = 0;
+    for (const [fx, fy] of [[0.3, 0.3], [0.5, 0.5], [0.7, 0.4], [0.8, 0.75], [0.4, 0.2]]) {
+      const [x, y] = [chart.x + chart.width * fx, chart.y + chart.height * fy];
+      await page.mouse.move(x, y);
+      // The area under the pointer, as Plot drew it: its <title> is the series.
+      const under = await page.evaluate(([x, y]) => {
+        const path = document.elementsFromPoint(x, y).find((n) => n.tagName === 'path' && n.querySelector('title'));
+        return path ? path.querySelector('title').textContent : null;
+      }, [x, y]);
+      if (under === null) continue; // a margin or the axis
+      const text = await box.locator('.hv-readout').innerText();
+      const [period, line] = text.split('\n');
+      assert.match(period, /^\d{4}-\d{2}-\d{2}$/, `${id}: the readout starts with the period (${text})`);
+      assert.equal(line.slice(0, line.lastIndexOf(':')), under, `${id} at (${fx}, ${fy}): the readout names the area under the pointer`);
+      assert.match(line, /: \d+\.\d %$/, `${id}: the readout gives the share`);
+      checked++;
+    }
+    assert.ok(checked >= 3, `${id}: the pointer was over the areas at least 3 times (${checked})`);
+    await page.mouse.move(0, 0);
+    assert.ok(await box.locator('.hv-readout').isHidden(), `${id}: the readout hides when the pointer leaves`);
+  }
+  watcher.assertClean('while reading the stacked areas');
+  await page.close();
+});
