@@ -447,7 +447,7 @@ test('SVG and PNG downloads of a chart', opts, async () => {
   await page.close();
 });
 
-test('the pointer readout of a stacked area names the series Plot drew under the pointer', opts, async () => {
+test('the pointer readouts: a stacked area names the series Plot drew under the pointer, the map the nation', opts, async () => {
   const watcher = await watch(browser.context);
   const page = await browser.context.newPage();
   await openDashboard(page);
@@ -475,6 +475,17 @@ test('the pointer readout of a stacked area names the series Plot drew under the
     await page.mouse.move(0, 0);
     assert.ok(await box.locator('.hv-readout').isHidden(), `${id}: the readout hides when the pointer leaves`);
   }
-  watcher.assertClean('while reading the stacked areas');
+  // The map: the readout of the country under the pointer gives its downloads from the table.
+  const map = await settle(page, 'panel-map');
+  const csv = await downloadText(page, map.locator('button[data-action="csv"]'));
+  const [header, first] = csv.trim().split('\n');
+  const cells = Object.fromEntries(header.split(',').map((c, i) => [c, first.split(',')[i]]));
+  const country = map.locator(`path[aria-label="${cells.key === 'United States' ? 'United States of America' : cells.key}"]`);
+  const shape = await country.boundingBox();
+  await page.mouse.move(shape.x + shape.width / 2, shape.y + shape.height / 2);
+  const text = await map.locator('.hv-readout').innerText();
+  assert.equal(text.split('\n')[0], cells.key, 'the map readout names the top nation');
+  assert.match(text, new RegExp(`downloads: ${Number(cells.downloads).toLocaleString('en')}`), 'with its downloads');
+  watcher.assertClean('while reading the stacked areas and the map');
   await page.close();
 });
