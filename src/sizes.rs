@@ -237,7 +237,8 @@ pub fn silverman_bandwidth(sorted: &[(f64, f64)]) -> Option<f64> {
 }
 
 /// Weighted Gaussian KDE of values sorted by value: ([`DENSITY_POINTS`] x, density y), the
-/// density integrating to 1. Empty input → empty curve.
+/// density integrating to 1. Empty input → empty curve. (The sizes view computes this and
+/// [`summarize_sorted`] together, in [`summary_and_density`]; these two are its reference.)
 pub fn density(sorted: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) {
     let Some(h) = silverman_bandwidth(sorted) else {
         return (Vec::new(), Vec::new());
@@ -257,6 +258,12 @@ pub fn density(sorted: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) {
         bins[k] += wt * (1.0 - frac);
         bins[k + 1] += wt * frac;
     }
+    curve(&bins, lo, hi, step, h, w)
+}
+
+/// The kernel-density curve from binned weights (`bins[k]` at `lo + k·step`), bandwidth `h`,
+/// total weight `w`: [`DENSITY_POINTS`] points from `lo` to `hi`.
+fn curve(bins: &[f64], lo: f64, hi: f64, step: f64, h: f64, w: f64) -> (Vec<f64>, Vec<f64>) {
     let norm = 1.0 / (w * h * (2.0 * std::f64::consts::PI).sqrt());
     let xs: Vec<f64> = (0..DENSITY_POINTS)
         .map(|i| lo + (hi - lo) * i as f64 / (DENSITY_POINTS - 1) as f64)
@@ -275,6 +282,114 @@ pub fn density(sorted: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) {
         })
         .collect();
     (xs, ys)
+}
+
+/// [`summarize_sorted`] of the pairs `(sizes[r], w)` and [`density`] of the pairs
+/// `(log_sizes[r], w)`, for `(r, w)` in `ranked` (sizes ascending along it): the same numbers,
+/// digit for digit, as those two functions give, in four passes over `ranked` instead of about
+/// fifteen. Each sum adds the same terms in the same order; a weighted quantile's place depends on
+/// the weights only, so one walk finds the three quartiles for the sizes and their logarithms
+/// alike. A rank outside `sizes` reads as NaN. Empty → n 0, nulls and an empty curve.
+pub fn summary_and_density(
+    ranked: &[(u32, f64)],
+    sizes: &[f64],
+    log_sizes: &[f64],
+) -> (Summary, Vec<f64>, Vec<f64>) {
+    let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
+    // Pass 1: the sums.
+    let (mut weight, mut positive, mut weighted_size, mut squares, mut weighted_log) =
+        (0.0, -0.0, -0.0, -0.0, -0.0);
+    for &(r, w) in ranked {
+        weight += w;
+        positive += w.max(0.0);
+        weighted_size += at(sizes, r) * w;
+        squares += w * w;
+        weighted_log += at(log_sizes, r) * w;
+    }
+    // Pass 2: the places of the quartiles (inverted CDF, as `weighted_quantile_sorted`).
+    let quartiles = quantile_places(ranked, positive, [0.25, 0.5, 0.75]);
+    let value =
+        |table: &[f64], place: Option<usize>| place.and_then(|i| ranked.get(i)).map(|&(r, _)| at(table, r));
+    let summary = Summary {
+        n: ranked.len(),
+        weight,
+        mean: (weight > 0.0).then(|| weighted_size / weight),
+        median: value(sizes, quartiles[1]),
+        q25: value(sizes, quartiles[0]),
+        q75: value(sizes, quartiles[2]),
+    };
+    // The bandwidth, as `silverman_bandwidth` (whose total weight is the plain sum).
+    let w = weight;
+    let (Some(&(first, _)), Some(&(last, _))) = (ranked.first(), ranked.last()) else {
+        return (summary, Vec::new(), Vec::new());
+    };
+    if w.is_nan() || w <= 0.0 {
+        return (summary, Vec::new(), Vec::new());
+    }
+    let (Some(q25), Some(q75)) = (value(log_sizes, quartiles[0]), value(log_sizes, quartiles[2])) else {
+        return (summary, Vec::new(), Vec::new());
+    };
+    let mean = weighted_log / w;
+    // Pass 3: the variance about the mean.
+    let mut spread_sum = -0.0;
+    for &(r, wt) in ranked {
+        let d = at(log_sizes, r) - mean;
+        spread_sum += wt * d * d;
+    }
+    let var = spread_sum / w;
+    let iqr = q75 - q25;
+    let n_eff = w * w / squares;
+    let spread = if iqr > 0.0 {
+        var.sqrt().min(iqr / 1.34)
+    } else {
+        var.sqrt()
+    };
+    let h = 0.9 * spread * n_eff.powf(-0.2);
+    let h = if h > 0.0 && h.is_finite() { h } else { 0.1 };
+    // Pass 4: the binning, then the curve (as `density`).
+    let (lo, hi) = (at(log_sizes, first) - 3.0 * h, at(log_sizes, last) + 3.0 * h);
+    let step = (hi - lo) / (BINS - 1) as f64;
+    let mut bins = vec![0.0; BINS];
+    for &(r, wt) in ranked {
+        let pos = ((at(log_sizes, r) - lo) / step).clamp(0.0, (BINS - 1) as f64);
+        let k = (pos.floor() as usize).min(BINS - 2);
+        let frac = pos - k as f64;
+        bins[k] += wt * (1.0 - frac);
+        bins[k + 1] += wt * frac;
+    }
+    let (xs, ys) = curve(&bins, lo, hi, step, h, w);
+    (summary, xs, ys)
+}
+
+/// The places in `ranked` of the weighted quantiles `qs` (ascending) when the positive weights
+/// add up to `total`: what [`weighted_quantile_sorted`] returns the value of, for each q in one
+/// walk. `None` when `total` is not positive.
+fn quantile_places<const N: usize>(ranked: &[(u32, f64)], total: f64, qs: [f64; N]) -> [Option<usize>; N] {
+    let mut places = [None; N];
+    if total.is_nan() || total <= 0.0 {
+        return places;
+    }
+    let targets = qs.map(|q| q.clamp(0.0, 1.0) * total);
+    let (mut cumulative, mut last, mut next) = (0.0, None, 0);
+    for (i, &(_, w)) in ranked.iter().enumerate() {
+        if w <= 0.0 {
+            continue;
+        }
+        cumulative += w;
+        last = Some(i);
+        while next < N && cumulative >= targets[next] {
+            places[next] = Some(i);
+            next += 1;
+        }
+        if next == N {
+            return places;
+        }
+    }
+    // Rounding left a target out of reach: the last positive weight, as the single walk gives.
+    for p in places.iter_mut().skip(next) {
+        *p = last;
+    }
+    places
 }
 
 #[cfg(test)]
@@ -332,6 +447,72 @@ mod tests {
         // Line y = 3 on (0,1), (1,3), (2,5): SS_res = 4 + 0 + 4 = 8, SS_tot = 8 → R² = 0.
         assert_eq!(r_squared(&[0.0, 1.0, 2.0], &[1.0, 3.0, 5.0], 3.0, 0.0), Some(0.0));
         assert_eq!(least_squares(&[1.0, 1.0], &[1.0, 2.0]), None);
+    }
+
+    /// The fused pass gives what the separate functions give, digit for digit: on generated
+    /// groups (download-like weights, unit weights, ties of size, one pair, no pair) and on ranks
+    /// outside the table.
+    #[test]
+    fn summary_and_density_equal_the_separate_functions() {
+        let mut rng = Rng::new(11);
+        let sizes: Vec<f64> = {
+            let mut v: Vec<f64> = (0..500).map(|_| 10f64.powf(6.0 + 5.0 * rng.f64())).collect();
+            v[100] = v[99]; // a tie
+            v.sort_by(f64::total_cmp);
+            v
+        };
+        let logs: Vec<f64> = sizes.iter().map(|x| x.log10()).collect();
+        for case in 0..40 {
+            let n = match case {
+                0 => 0,
+                1 => 1,
+                _ => 1 + rng.below(400) as usize,
+            };
+            let mut ranks: Vec<u32> = (0..n)
+                .map(|_| rng.below(if case == 2 { 520 } else { 500 }) as u32)
+                .collect();
+            ranks.sort_unstable();
+            ranks.dedup();
+            let ranked: Vec<(u32, f64)> = ranks
+                .iter()
+                .map(|&r| {
+                    (
+                        r,
+                        if case % 3 == 0 {
+                            1.0
+                        } else {
+                            (1.0 + rng.below(100_000) as f64).floor()
+                        },
+                    )
+                })
+                .collect();
+            let at = |t: &[f64], r: u32| t.get(r as usize).copied().unwrap_or(f64::NAN);
+            let pairs: Vec<(f64, f64)> = ranked.iter().map(|&(r, w)| (at(&sizes, r), w)).collect();
+            let log_pairs: Vec<(f64, f64)> = ranked.iter().map(|&(r, w)| (at(&logs, r), w)).collect();
+            let (summary, x, y) = summary_and_density(&ranked, &sizes, &logs);
+            let expected = summarize_sorted(&pairs);
+            let bits = |v: Option<f64>| v.map(f64::to_bits);
+            assert_eq!(
+                (summary.n, summary.weight.to_bits()),
+                (expected.n, expected.weight.to_bits()),
+                "case {case}"
+            );
+            for (a, b) in [
+                (summary.mean, expected.mean),
+                (summary.median, expected.median),
+                (summary.q25, expected.q25),
+                (summary.q75, expected.q75),
+            ] {
+                assert_eq!(bits(a), bits(b), "case {case}: {summary:?} vs {expected:?}");
+            }
+            let (ex, ey) = density(&log_pairs);
+            let all_bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(
+                (all_bits(&x), all_bits(&y)),
+                (all_bits(&ex), all_bits(&ey)),
+                "case {case}"
+            );
+        }
     }
 
     #[test]

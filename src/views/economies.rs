@@ -710,22 +710,14 @@ fn size_groups(mut entries: Vec<(u32, u32, f64)>, groups: usize, fit: &Estimator
             v.push((r, w));
         }
     }
-    let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
     by_group
         .iter()
         .map(|ranked| {
-            let pairs: Vec<(f64, f64)> = ranked
-                .iter()
-                .map(|&(r, w)| (at(&fit.size_by_rank, r), w))
-                .collect();
-            let logs: Vec<(f64, f64)> = ranked
-                .iter()
-                .map(|&(r, w)| (at(&fit.log_size_by_rank, r), w))
-                .collect();
-            let (density_x, density_y) = crate::sizes::density(&logs);
+            let (summary, density_x, density_y) =
+                crate::sizes::summary_and_density(ranked, &fit.size_by_rank, &fit.log_size_by_rank);
             SizeGroup {
                 year: 0,
-                summary: crate::sizes::summarize_sorted(&pairs),
+                summary,
                 density_x,
                 density_y,
             }
