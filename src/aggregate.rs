@@ -1312,25 +1312,36 @@ impl<'a> Context<'a> {
 
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for
     /// every kept model and period in which it has downloads > 0, periods in increasing order.
+    /// Each kept model's sum, taken on the way, spares a later view of the same window a pass.
     pub fn for_each_model_period(&self, periods: &PeriodMap, mut emit: impl FnMut(usize, usize, f64)) {
-        if periods.is_weekly() {
-            // Each week is its own period, numbered from the map's first week.
-            let (first, np) = (periods.first_week, periods.len());
-            for m in self.kept_models() {
-                let (weeks, downloads) = self.model_rows(m);
+        let mut totals = self.windowed.totals_to_take();
+        let weekly = periods.is_weekly();
+        let (first, np) = (periods.first_week, periods.len());
+        let ends = if weekly { Vec::new() } else { periods.run_ends() };
+        for m in self.kept_models() {
+            let (weeks, downloads) = self.model_rows(m);
+            self.take_total(&mut totals, m, downloads);
+            if weekly {
+                // Each week is its own period, numbered from the map's first week.
                 for (&wk, &d) in weeks.iter().zip(downloads) {
                     let p = (wk as i32).wrapping_sub(first) as u32 as usize;
                     if p < np && d > 0 {
                         emit(m, p, d as f64);
                     }
                 }
+            } else {
+                period_segments(weeks, downloads, periods, &ends, |p, sum| emit(m, p, sum as f64));
             }
-            return;
         }
-        let ends = periods.run_ends();
-        for m in self.kept_models() {
-            let (weeks, downloads) = self.model_rows(m);
-            period_segments(weeks, downloads, periods, &ends, |p, sum| emit(m, p, sum as f64));
+        self.windowed.offer_totals(totals);
+    }
+
+    /// Notes model `m`'s sum of its counted rows `downloads` in `totals` (from
+    /// [`Windowed::totals_to_take`], handed back with [`Windowed::offer_totals`]) for a pass that reads every kept model's rows anyway: the
+    /// rows were just read, so the sum costs little.
+    pub fn take_total(&self, totals: &mut Option<Vec<f64>>, m: usize, downloads: &[u32]) {
+        if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
+            *t = rows_total(downloads);
         }
     }
 }

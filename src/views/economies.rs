@@ -524,8 +524,12 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                 None => PeriodMap::default(),
             };
             let ends = cell_map.run_ends();
+            // Every kept model's counted rows are read here: their sums, taken on the way, spare a
+            // later view of the same window a pass.
+            let mut totals = ctx.windowed.totals_to_take();
             for m in ctx.kept_models() {
                 let (weeks, downloads) = ctx.model_rows(m);
+                ctx.take_total(&mut totals, m, downloads);
                 period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
                     if let Some(t) = total.get_mut(c) {
                         *t += sum as f64;
@@ -535,6 +539,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                     }
                 });
             }
+            ctx.windowed.offer_totals(totals);
         }
         Basis::Models => {
             let (from, to) = crate::filter::week_range(options)?;
@@ -980,8 +985,12 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     let mut runs: Vec<(usize, f64)> = Vec::new();
     let weekly = periods.is_weekly();
     let single = matches!(labels, Labels::Single(_));
+    // Every kept model's counted rows are read here: their sums, taken on the way, spare a later
+    // view of the same window a pass.
+    let mut totals = ctx.windowed.totals_to_take();
     for m in ctx.kept_models() {
         let (weeks, downloads) = ctx.model_rows(m);
+        ctx.take_total(&mut totals, m, downloads);
         if weekly {
             // Each row is its own period: adding rows straight into place beats making runs.
             // A single-valued attribute gives each model exactly one value: the total is then
@@ -1015,6 +1024,7 @@ fn trends(ctx: &mut Context) -> Result<Report> {
             }
         }
     }
+    ctx.windowed.offer_totals(totals);
     if weekly && single {
         for row in acc.chunks_exact(np.max(1)) {
             for (t, x) in total.iter_mut().zip(row) {
@@ -1637,8 +1647,9 @@ mod tests {
 
     #[test]
     fn per_model_sums_taken_during_a_pass_equal_those_summed_alone() {
-        // The passes of the concentration and shares views hand the per-model sums of the window
-        // they read on the way to the views after them (and to their own unit totals): every view
+        // The passes of the concentration, shares, trends, incidence and sizes views hand the
+        // per-model sums of the window they read on the way to the views after them (and to their
+        // own unit totals): every view
         // computed after them equals the same view computed by an engine that sums them alone.
         let generated = crate::import::synthetic::generate(3000, 5).unwrap();
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
@@ -1647,6 +1658,9 @@ mod tests {
                 ("concentration", "developer"),
                 ("shares", "developer"),
                 ("shares", "country"),
+                ("trends", "developer"),
+                ("incidence", "developer"),
+                ("sizes", "developer"),
             ] {
                 let engine = Engine::new(snapshot.clone());
                 let options = Options::from_pairs([("level", first_level), ("window-weeks", "17")]).unwrap();
@@ -1658,7 +1672,7 @@ mod tests {
                 assert_eq!(got.main().to_csv(), want.main().to_csv(), "{first} {first_level}");
                 assert_eq!(got.notes, want.notes, "{first} {first_level}");
                 let ctx = Context::new(&engine, &options).unwrap();
-                if first_level == "country" || first == "shares" {
+                if first_level == "country" || ["shares", "trends", "incidence", "sizes"].contains(&first) {
                     assert!(
                         ctx.windowed.has_totals(),
                         "{first} {first_level} reads every kept model"
