@@ -226,14 +226,36 @@ pub fn silverman_bandwidth(sorted: &[(f64, f64)]) -> Option<f64> {
         .sum::<f64>()
         / w;
     let iqr = weighted_quantile_sorted(sorted, 0.75)? - weighted_quantile_sorted(sorted, 0.25)?;
-    let n_eff = w * w / w2;
+    Some(silverman(var, iqr, w * w / w2))
+}
+
+/// Silverman's rule from the weighted variance, IQR and effective size; 0.1 when it gives no
+/// positive finite bandwidth.
+fn silverman(var: f64, iqr: f64, n_eff: f64) -> f64 {
     let spread = if iqr > 0.0 {
         var.sqrt().min(iqr / 1.34)
     } else {
         var.sqrt()
     };
     let h = 0.9 * spread * n_eff.powf(-0.2);
-    Some(if h > 0.0 && h.is_finite() { h } else { 0.1 })
+    if h > 0.0 && h.is_finite() {
+        h
+    } else {
+        0.1
+    }
+}
+
+/// Adds weight `wt` at `value` to the grid `bins` (point k at `lo + k·step`), split linearly
+/// between the two nearest points.
+fn bin_linearly(bins: &mut [f64], value: f64, wt: f64, lo: f64, step: f64) {
+    let last = bins.len().saturating_sub(1);
+    let pos = ((value - lo) / step).clamp(0.0, last as f64);
+    let k = (pos.floor() as usize).min(last.saturating_sub(1));
+    let frac = pos - k as f64;
+    if let [a, b, ..] = &mut bins[k..] {
+        *a += wt * (1.0 - frac);
+        *b += wt * frac;
+    }
 }
 
 /// Weighted Gaussian KDE of values sorted by value: ([`DENSITY_POINTS`] x, density y), the
@@ -252,11 +274,7 @@ pub fn density(sorted: &[(f64, f64)]) -> (Vec<f64>, Vec<f64>) {
     let step = (hi - lo) / (BINS - 1) as f64;
     let mut bins = vec![0.0; BINS];
     for &(v, wt) in sorted {
-        let pos = ((v - lo) / step).clamp(0.0, (BINS - 1) as f64);
-        let k = (pos.floor() as usize).min(BINS - 2);
-        let frac = pos - k as f64;
-        bins[k] += wt * (1.0 - frac);
-        bins[k + 1] += wt * frac;
+        bin_linearly(&mut bins, v, wt, lo, step);
     }
     curve(&bins, lo, hi, step, h, w)
 }
@@ -336,26 +354,13 @@ pub fn summary_and_density(
         let d = at(log_sizes, r) - mean;
         spread_sum += wt * d * d;
     }
-    let var = spread_sum / w;
-    let iqr = q75 - q25;
-    let n_eff = w * w / squares;
-    let spread = if iqr > 0.0 {
-        var.sqrt().min(iqr / 1.34)
-    } else {
-        var.sqrt()
-    };
-    let h = 0.9 * spread * n_eff.powf(-0.2);
-    let h = if h > 0.0 && h.is_finite() { h } else { 0.1 };
+    let h = silverman(spread_sum / w, q75 - q25, w * w / squares);
     // Pass 4: the binning, then the curve (as `density`).
     let (lo, hi) = (at(log_sizes, first) - 3.0 * h, at(log_sizes, last) + 3.0 * h);
     let step = (hi - lo) / (BINS - 1) as f64;
     let mut bins = vec![0.0; BINS];
     for &(r, wt) in ranked {
-        let pos = ((at(log_sizes, r) - lo) / step).clamp(0.0, (BINS - 1) as f64);
-        let k = (pos.floor() as usize).min(BINS - 2);
-        let frac = pos - k as f64;
-        bins[k] += wt * (1.0 - frac);
-        bins[k + 1] += wt * frac;
+        bin_linearly(&mut bins, at(log_sizes, r), wt, lo, step);
     }
     let (xs, ys) = curve(&bins, lo, hi, step, h, w);
     (summary, xs, ys)
