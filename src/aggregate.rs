@@ -19,7 +19,7 @@ use std::rc::Rc;
 
 use crate::attribution::{self, Credits, Lineage};
 use crate::engine::Engine;
-use crate::filter::{self, rows_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
+use crate::filter::{self, rows_total, take_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
@@ -936,10 +936,10 @@ impl<'a> Context<'a> {
                     sum = Some(add_rows(row, periods, weekly, weeks, downloads, factor));
                 }
             }
-            if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
-                // A model credited to no unit is read for its sum alone.
-                *t = sum.map_or_else(|| rows_total(downloads), |s| s as f64);
-            }
+            // A model credited to no unit is read for its sum alone.
+            take_total(&mut totals, m, || {
+                sum.map_or_else(|| rows_total(downloads), |s| s as f64)
+            });
         }
         self.windowed.offer_totals(totals);
         for (k, x) in dense.iter_mut().enumerate() {
@@ -992,9 +992,7 @@ impl<'a> Context<'a> {
                     hi = hi.max(last.unwrap_or(periods.len().saturating_sub(1)));
                 }
                 let sum = add_rows(&mut scratch, periods, weekly, weeks, downloads, factor);
-                if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
-                    *t = sum as f64;
-                }
+                take_total(&mut totals, m, || sum as f64);
             }
             if let Some(touched) = scratch.get_mut(lo..=hi) {
                 for (k, x) in touched.iter_mut().enumerate() {
@@ -1053,9 +1051,7 @@ impl<'a> Context<'a> {
             } else {
                 continue;
             };
-            if let Some(t) = model_sums.as_mut().and_then(|t| t.get_mut(m)) {
-                *t = sum;
-            }
+            take_total(&mut model_sums, m, || sum);
         }
         self.windowed.offer_totals(model_sums);
         let totals = Rc::new(totals);
@@ -1320,7 +1316,7 @@ impl<'a> Context<'a> {
         let ends = if weekly { Vec::new() } else { periods.run_ends() };
         for m in self.kept_models() {
             let (weeks, downloads) = self.model_rows(m);
-            self.take_total(&mut totals, m, downloads);
+            take_total(&mut totals, m, || rows_total(downloads));
             if weekly {
                 // Each week is its own period, numbered from the map's first week.
                 for (&wk, &d) in weeks.iter().zip(downloads) {
@@ -1334,15 +1330,6 @@ impl<'a> Context<'a> {
             }
         }
         self.windowed.offer_totals(totals);
-    }
-
-    /// Notes model `m`'s sum of its counted rows `downloads` in `totals` (from
-    /// [`Windowed::totals_to_take`], handed back with [`Windowed::offer_totals`]) for a pass that reads every kept model's rows anyway: the
-    /// rows were just read, so the sum costs little.
-    pub fn take_total(&self, totals: &mut Option<Vec<f64>>, m: usize, downloads: &[u32]) {
-        if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
-            *t = rows_total(downloads);
-        }
     }
 }
 

