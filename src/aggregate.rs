@@ -20,6 +20,7 @@ use std::rc::Rc;
 use crate::attribution::{self, Credits, Lineage};
 use crate::engine::Engine;
 use crate::filter::{self, rows_total, take_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
+use crate::incidence::LabelSets;
 use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
@@ -67,6 +68,9 @@ type WindowKey = (Option<u32>, i32, i32, MaskKey);
 /// (minimum downloads as bits, `where` conditions, created from, created to).
 type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
 
+/// Label sets per attribute name.
+type AttributeLabelSets = Vec<(String, Rc<LabelSets>)>;
+
 type CreatedSizesKey = (MaskKey, i32, i32, u64);
 
 fn mask_key(options: &Options) -> MaskKey {
@@ -113,6 +117,10 @@ pub struct EconomiesCache {
     /// them, built or being built. Like the row index, it is not dropped by
     /// [`EconomiesCache::clear_option_caches`]: a new window or week range reuses it.
     week_rows: RefCell<Option<(MaskKey, WeekRowsState)>>,
+    /// The label sets of the kept models ([`LabelSets`]) of the last population filter that asked
+    /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
+    /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
+    label_sets: RefCell<Option<(MaskKey, AttributeLabelSets)>>,
 }
 
 impl EconomiesCache {
@@ -378,6 +386,38 @@ impl EconomiesCache {
         };
         *self.week_rows.borrow_mut() = Some((key, state));
         Ok(made)
+    }
+
+    /// The label sets of attribute `name` for the models the population filter of `options`
+    /// keeps (in the order of [`ModelMask::kept_models`]), from `make` unless they are there.
+    /// Those of another population filter are dropped first.
+    pub fn label_sets(
+        &self,
+        options: &Options,
+        name: &str,
+        make: impl FnOnce() -> LabelSets,
+    ) -> Rc<LabelSets> {
+        let key = mask_key(options);
+        if let Some(sets) = self.cached_label_sets(options, name) {
+            return sets;
+        }
+        let sets = Rc::new(make());
+        let mut slot = self.label_sets.borrow_mut();
+        match &mut *slot {
+            Some((k, list)) if *k == key => list.push((name.to_string(), sets.clone())),
+            _ => *slot = Some((key, vec![(name.to_string(), sets.clone())])),
+        }
+        sets
+    }
+
+    /// The label sets of [`EconomiesCache::label_sets`] when they are there.
+    pub fn cached_label_sets(&self, options: &Options, name: &str) -> Option<Rc<LabelSets>> {
+        match &*self.label_sets.borrow() {
+            Some((k, list)) if *k == mask_key(options) => {
+                list.iter().find(|(n, _)| n == name).map(|(_, x)| x.clone())
+            }
+            _ => None,
+        }
     }
 
     /// The models kept by the population filter, the subset and the creation range.

@@ -46,20 +46,29 @@ impl Engine {
 
     /// Builds ahead of need what makes later changes of the window faster for the population
     /// filter of `options`: the kept rows in week and age order, which the weekly model-level
-    /// concentration then reads ([`crate::week_rows`]). For interactive use, when idle; a single
-    /// report does not need it. Returns whether the layout is there (not for a snapshot without
-    /// weekly history, nor when the kept rows are too many).
+    /// concentration then reads ([`crate::week_rows`]), and the kept models' label sets of every
+    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]). For interactive use,
+    /// when idle; a single report does not need it. Returns whether the week-order layout is there
+    /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {
-        self.economies.prepare_week_rows(&self.snapshot, options)
+        let made = self.economies.prepare_week_rows(&self.snapshot, options)?;
+        while !crate::views::economies::prepare_label_sets_step(self, options)? {}
+        Ok(made)
     }
 
     /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
-    /// at most `budget` kept models' worth of the build (a slice of 8192 took at most 7–15 ms in
-    /// Chromium at 1 M models) and resumes where the last call for the same population filter
-    /// stopped. `None` while work is left, else what [`Engine::prepare`] returns.
+    /// at most `budget` kept models' worth of the week-order build (a slice of 8192 took at most
+    /// 7–15 ms in Chromium at 1 M models), or then the label sets of one attribute, and resumes
+    /// where the last call for the same population filter stopped. `None` while work is left,
+    /// else what [`Engine::prepare`] returns.
     pub fn prepare_step(&self, options: &Options, budget: usize) -> Result<Option<bool>> {
-        self.economies
-            .prepare_week_rows_step(&self.snapshot, options, budget)
+        let Some(made) = self
+            .economies
+            .prepare_week_rows_step(&self.snapshot, options, budget)?
+        else {
+            return Ok(None);
+        };
+        Ok(crate::views::economies::prepare_label_sets_step(self, options)?.then_some(made))
     }
 
     /// Computes one view (see [`views::VIEWS`]).

@@ -12,6 +12,13 @@
 //!   row is all zero dropped, df = (rows − 1)(columns − 1).
 //!
 //! A table with an empty row or column margin has no statistic: `None`, never NaN.
+//!
+//! * [`LabelSets`]: the labels of an attribute for a list of models as one code per model, the
+//!   code of its set of labels. Sums by set ([`add_by_sets`], every attribute in one pass over the
+//!   entries), expanded to sums by label ([`LabelSets::expand`]), count a multi-label model under
+//!   each of its labels in a loop as tight as a single-label attribute's.
+
+use std::collections::HashMap;
 
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -99,6 +106,110 @@ pub fn value_test(has_before: f64, total_before: f64, has_after: f64, total_afte
     }
 }
 
+/// The labels of an attribute for a list of models (see the module's comment): model `i` of the
+/// list is in set `set_of[i]`, set `s` holds labels `labels_of(s)` (distinct, in the order met).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelSets {
+    pub set_of: Vec<u32>,
+    /// Set `s` holds `labels[offsets[s]..offsets[s + 1]]`.
+    offsets: Vec<u32>,
+    labels: Vec<u32>,
+}
+
+impl LabelSets {
+    /// Sets of `count` labels (codes `0..count`) for models whose labels `labels_of(i, out)` pushes
+    /// into `out` (model `i` of the list, in order). Set `k` is the set of label `k` alone, so that
+    /// a model with one label costs no lookup; larger sets get codes from `count` on. A model
+    /// without labels gets the empty set (code `count`). No models: no `set_of`, the
+    /// `count + 1` sets still there.
+    pub fn build(models: usize, count: usize, mut labels_of: impl FnMut(usize, &mut Vec<u32>)) -> LabelSets {
+        let mut offsets: Vec<u32> = (0..=count as u32).collect();
+        let mut labels: Vec<u32> = (0..count as u32).collect();
+        offsets.push(count as u32); // the empty set
+        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut set_of = Vec::with_capacity(models);
+        let mut current = Vec::new();
+        for i in 0..models {
+            current.clear();
+            labels_of(i, &mut current);
+            let code = match current.as_slice() {
+                [] => count as u32,
+                &[k] if (k as usize) < count => k,
+                _ => match index.get(&current) {
+                    Some(&s) => s,
+                    None => {
+                        let s = offsets.len() as u32 - 1;
+                        labels.extend(current.iter().copied().filter(|&k| (k as usize) < count));
+                        offsets.push(labels.len() as u32);
+                        index.insert(current.clone(), s);
+                        s
+                    }
+                },
+            };
+            set_of.push(code);
+        }
+        LabelSets {
+            set_of,
+            offsets,
+            labels,
+        }
+    }
+
+    /// Number of sets (at least `count + 1`).
+    pub fn sets(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// The labels of set `s` (empty for a set out of range).
+    pub fn labels_of(&self, s: usize) -> &[u32] {
+        match (self.offsets.get(s), self.offsets.get(s + 1)) {
+            (Some(&a), Some(&b)) => self.labels.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Adds sums by set, `by_set[s * cells + c]`, into sums by label, `by_label[k * cells + c]`:
+    /// each label gets the sums of every set holding it.
+    pub fn expand(&self, by_set: &[f64], cells: usize, by_label: &mut [f64]) {
+        for s in 0..self.sets() {
+            let Some(row) = by_set.get(s * cells..(s + 1) * cells) else {
+                break;
+            };
+            for &k in self.labels_of(s) {
+                if let Some(out) = by_label.get_mut(k as usize * cells..(k as usize + 1) * cells) {
+                    out.iter_mut().zip(row).for_each(|(o, x)| *o += x);
+                }
+            }
+        }
+    }
+}
+
+/// For every entry `(i, cell, value)` (model `i` of the lists the sets were built for) and every
+/// attribute `a`: `by_set[a][set_of(i) * cells + cell] += value`, in one pass over the entries (the
+/// attributes' sums are independent, so their adds overlap). Entries whose model or cell is out
+/// of range add nothing; no entries leave the sums as they are.
+pub fn add_by_sets(
+    sets: &[&LabelSets],
+    entries: (&[u32], &[u32], &[f64]),
+    cells: usize,
+    by_set: &mut [Vec<f64>],
+) {
+    let (model, cell, value) = entries;
+    let columns: Vec<&[u32]> = sets.iter().map(|s| s.set_of.as_slice()).collect();
+    for ((&i, &c), &v) in model.iter().zip(cell).zip(value) {
+        if c as usize >= cells {
+            continue;
+        }
+        for (column, sums) in columns.iter().zip(by_set.iter_mut()) {
+            if let Some(&s) = column.get(i as usize) {
+                if let Some(x) = sums.get_mut(s as usize * cells + c as usize) {
+                    *x += v;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +258,48 @@ mod tests {
         assert!((t.chi2.unwrap() - 220.0 * 9.0e6 / 1.377e8).abs() < 1e-9);
         let none = value_test(0.0, 0.0, 0.0, 0.0);
         assert_eq!((none.before, none.ratio, none.chi2), (None, None, None));
+    }
+
+    #[test]
+    fn label_sets_by_hand() {
+        // Three labels (0, 1, 2). Models: [1], [0, 2], [], [0, 2], [2, 0], [1].
+        let lists: [&[u32]; 6] = [&[1], &[0, 2], &[], &[0, 2], &[2, 0], &[1]];
+        let sets = LabelSets::build(lists.len(), 3, |i, out| out.extend_from_slice(lists[i]));
+        // Singletons keep their label's code, the empty set is 3, then new sets in order met:
+        // {0, 2} is 4, {2, 0} (another order) is 5.
+        assert_eq!(sets.set_of, vec![1, 4, 3, 4, 5, 1]);
+        assert_eq!(sets.sets(), 6);
+        assert_eq!(
+            (sets.labels_of(3), sets.labels_of(4), sets.labels_of(5)),
+            (&[][..], &[0, 2][..], &[2, 0][..])
+        );
+        assert_eq!(sets.labels_of(9), &[] as &[u32]);
+
+        // Entries (model, cell, value) over 2 cells; one with a cell out of range adds nothing.
+        let (model, cell, value) = (
+            vec![0, 1, 1, 2, 3, 4, 5, 0],
+            vec![0, 0, 1, 1, 0, 1, 1, 2],
+            vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 99.0],
+        );
+        let mut by_set = vec![vec![0.0; sets.sets() * 2]];
+        add_by_sets(&[&sets], (&model, &cell, &value), 2, &mut by_set);
+        // Set 1 (models 0, 5): cell 0 gets 1, cell 1 gets 64. Set 3 (model 2): cell 1 gets 8.
+        // Set 4 (models 1, 3): cell 0 gets 2 + 16, cell 1 gets 4. Set 5 (model 4): cell 1 gets 32.
+        assert_eq!(
+            by_set[0],
+            vec![0.0, 0.0, 1.0, 64.0, 0.0, 0.0, 0.0, 8.0, 18.0, 4.0, 0.0, 32.0]
+        );
+        let mut by_label = vec![0.0; 3 * 2];
+        sets.expand(&by_set[0], 2, &mut by_label);
+        // Label 0: sets 4 and 5; label 1: set 1; label 2: sets 4 and 5. The empty set counts under
+        // no label.
+        assert_eq!(by_label, vec![18.0, 36.0, 1.0, 64.0, 18.0, 36.0]);
+
+        // No models and no entries.
+        let none = LabelSets::build(0, 2, |_, _| {});
+        assert!(none.set_of.is_empty() && none.sets() == 3);
+        let mut sums = vec![vec![0.0; 6]];
+        add_by_sets(&[&none], (&[], &[], &[]), 2, &mut sums);
+        assert_eq!(sums[0], vec![0.0; 6]);
     }
 }

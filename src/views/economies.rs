@@ -8,6 +8,7 @@
 //! to itself.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::aggregate::{
     add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, EstimatorFit,
@@ -16,7 +17,7 @@ use crate::aggregate::{
 use crate::concentration::{measures, measures_of_counts, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::{code_of, rows_total, take_total};
-use crate::incidence::{chi2_table, value_test};
+use crate::incidence::{add_by_sets, chi2_table, value_test, LabelSets};
 use crate::options::{Attribution, Basis, Granularity, Level, Options};
 use crate::rng::Rng;
 use crate::sizes::SizeGroup;
@@ -476,6 +477,38 @@ impl<'a> Labels<'a> {
 
 // ---------------------------------------------------------------- 5 incidence
 
+/// The attributes the incidence view tests when none is chosen: every one but the developer (one
+/// value per developer: a table of its own).
+fn incidence_attributes() -> impl Iterator<Item = &'static str> {
+    ATTRIBUTES.iter().copied().filter(|a| *a != "author")
+}
+
+/// The label sets of an attribute for the kept models of `ctx` (cached per population filter).
+fn kept_label_sets(ctx: &Context, name: &str, labels: &Labels) -> Rc<LabelSets> {
+    let kept = &ctx.mask.kept_models;
+    ctx.cache.label_sets(ctx.options, name, || {
+        LabelSets::build(kept.len(), labels.count(), |i, out| {
+            if let Some(&m) = kept.get(i) {
+                labels.each(m as usize, |k| out.push(k as u32));
+            }
+        })
+    })
+}
+
+/// Builds the label sets of one more of the incidence view's attributes for the population filter
+/// of `options`, ahead of need (see [`crate::engine::Engine::prepare`]). Returns whether all of
+/// them are there.
+pub fn prepare_label_sets_step(engine: &Engine, options: &Options) -> Result<bool> {
+    let cache = engine.economies();
+    let Some(name) = incidence_attributes().find(|n| cache.cached_label_sets(options, n).is_none()) else {
+        return Ok(true);
+    };
+    let ctx = Context::new(engine, options)?;
+    let labels = Labels::of(ctx.s, name)?;
+    kept_label_sets(&ctx, name, &labels);
+    Ok(incidence_attributes().all(|n| cache.cached_label_sets(options, n).is_some()))
+}
+
 struct IncidenceRow {
     attribute: String,
     value: String,
@@ -491,8 +524,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
     let options = ctx.options;
     let names: Vec<&str> = match &options.attribute {
         Some(a) => vec![a.as_str()],
-        // Every attribute but the developer (one value per developer: a table of its own).
-        None => ATTRIBUTES.iter().copied().filter(|a| *a != "author").collect(),
+        None => incidence_attributes().collect(),
     };
     let labels: Vec<Labels> = names.iter().map(|n| Labels::of(s, n)).collect::<Result<_>>()?;
     let cuts = cut_days(options)?;
@@ -503,8 +535,8 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
     // Cells per value: period p, group g (0 before, 1 after) at p * 2 + g.
     let cells = np * 2;
     let mut total = vec![0.0; cells];
-    // Every (model, cell, downloads) with downloads, in model order; then each attribute adds
-    // them up by label in one tight loop of its own (faster than every attribute per model).
+    // Every (model, cell, downloads) with downloads, in model order, the model given by its rank
+    // among the kept models; then one pass adds them up by label set for every attribute.
     let (mut entry_model, mut entry_cell, mut entry_value) = (Vec::new(), Vec::new(), Vec::new());
     match options.basis {
         Basis::Downloads => {
@@ -527,13 +559,13 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
             // Every kept model's counted rows are read here: their sums, taken on the way, spare a
             // later view of the same window a pass.
             let mut totals = ctx.windowed.totals_to_take();
-            for m in ctx.kept_models() {
+            for (rank, m) in ctx.kept_models().enumerate() {
                 let (weeks, downloads) = ctx.model_rows(m);
                 take_total(&mut totals, m, || rows_total(downloads));
                 period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
                     if let Some(t) = total.get_mut(c) {
                         *t += sum as f64;
-                        entry_model.push(m as u32);
+                        entry_model.push(rank as u32);
                         entry_cell.push(c as u32);
                         entry_value.push(sum as f64);
                     }
@@ -543,7 +575,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
         }
         Basis::Models => {
             let (from, to) = crate::filter::week_range(options)?;
-            for m in ctx.kept_models() {
+            for (rank, m) in ctx.kept_models().enumerate() {
                 let day = s.created.get(m).copied().unwrap_or(NO_DATE);
                 if day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
                     continue;
@@ -551,7 +583,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                 let c = cut_index(&cuts, day) * 2 + (day > split) as usize;
                 if let Some(t) = total.get_mut(c) {
                     *t += 1.0;
-                    entry_model.push(m as u32);
+                    entry_model.push(rank as u32);
                     entry_cell.push(c as u32);
                     entry_value.push(1.0);
                 }
@@ -560,37 +592,28 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                 .push("basis models: each model counts once, in the period of its creation day".to_string());
         }
     }
-    let entries = || {
-        entry_model
-            .iter()
-            .zip(&entry_cell)
-            .zip(&entry_value)
-            .map(|((&m, &c), &v)| (m as usize, c as usize, v))
-    };
+    // Sums by label set (every attribute in one pass), then by label: the downloads are whole
+    // numbers, so the order of the adds does not change the sums.
+    let sets: Vec<Rc<LabelSets>> = names
+        .iter()
+        .zip(&labels)
+        .map(|(name, l)| kept_label_sets(ctx, name, l))
+        .collect();
+    let mut by_set: Vec<Vec<f64>> = sets.iter().map(|x| vec![0.0; x.sets() * cells]).collect();
+    let set_refs: Vec<&LabelSets> = sets.iter().map(|x| x.as_ref()).collect();
+    add_by_sets(
+        &set_refs,
+        (&entry_model, &entry_cell, &entry_value),
+        cells,
+        &mut by_set,
+    );
     let acc: Vec<Vec<f64>> = labels
         .iter()
-        .map(|l| {
+        .zip(&sets)
+        .zip(&by_set)
+        .map(|((l, x), sums)| {
             let mut acc = vec![0.0; l.count() * cells];
-            match l {
-                Labels::Single(categorical) => {
-                    let missing = l.count() - 1;
-                    for (m, c, v) in entries() {
-                        let k = code_of(categorical, m).map(|k| k as usize).unwrap_or(missing);
-                        if let Some(x) = acc.get_mut(k * cells + c) {
-                            *x += v;
-                        }
-                    }
-                }
-                _ => {
-                    for (m, c, v) in entries() {
-                        l.each(m, |k| {
-                            if let Some(x) = acc.get_mut(k * cells + c) {
-                                *x += v;
-                            }
-                        });
-                    }
-                }
-            }
+            x.expand(sums, cells, &mut acc);
             acc
         })
         .collect();
@@ -1609,6 +1632,31 @@ mod tests {
     }
 
     #[test]
+    fn incidence_from_cached_label_sets_equals_a_fresh_engine() {
+        let snapshot = || crate::import::synthetic::generate(3000, 5).unwrap();
+        let engine = Engine::new(snapshot());
+        let csv = |e: &Engine, o: &Options| run(e, "incidence", o).unwrap();
+        let filters = [
+            Options::default(),
+            Options::from_pairs([("min-downloads", "0")]).unwrap(),
+            Options::from_pairs([("min-downloads", "0"), ("window-weeks", "13")]).unwrap(),
+            Options::from_pairs([("where", "org_type=startup"), ("basis", "models")]).unwrap(),
+            Options::from_pairs([("attribute", "languages"), ("min-downloads", "5000")]).unwrap(),
+            Options::default(),
+        ];
+        // Prepared for one filter, then each view over another filter, or the same one again
+        // with another window: each must equal an engine that never saw another filter.
+        engine.prepare(&filters[1]).unwrap();
+        for o in &filters {
+            assert_eq!(csv(&engine, o), csv(&Engine::new(snapshot()), o), "{o:?}");
+        }
+        // The sets do hold models with several labels (the path that differs from one label).
+        let cache = engine.economies();
+        let sets = cache.cached_label_sets(&filters[0], "languages").unwrap();
+        assert!(sets.sets() > Labels::of(&engine.snapshot, "languages").unwrap().count() + 1);
+    }
+
+    #[test]
     fn prepare_in_slices_resumes_and_restarts_for_another_filter() {
         let engine = Engine::new(crate::import::synthetic::generate(2000, 3).unwrap());
         let defaults = Options::default();
@@ -1626,8 +1674,15 @@ mod tests {
             .unwrap()
             .kept_models
             .len();
-        // Three passes of `kept` models, 10 a slice.
-        assert_eq!(slices, 3 * kept.div_ceil(10), "{kept} kept models");
+        // Three passes of `kept` models, 10 a slice; then the label sets of incidence's 13
+        // attributes, one a slice, the first in the last slice of the passes.
+        assert_eq!(incidence_attributes().count(), 13);
+        assert_eq!(slices, 3 * kept.div_ceil(10) + 12, "{kept} kept models");
+        assert!(incidence_attributes().all(|n| engine.economies().cached_label_sets(&other, n).is_some()));
+        assert!(engine
+            .economies()
+            .cached_label_sets(&defaults, "license")
+            .is_none());
         assert!(Context::new(&engine, &other).unwrap().week_rows().is_some());
         assert!(Context::new(&engine, &defaults).unwrap().week_rows().is_none());
         // Done: the next call answers at once; the views read the layout while it is building
