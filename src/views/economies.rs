@@ -1000,28 +1000,39 @@ fn trends(ctx: &mut Context) -> Result<Report> {
             ),
         ));
     }
-    // acc[k * np + p]: downloads of value k in period p, a small block. Each model's rows are
-    // summed by period once, then added to the total and to each of its values.
-    let mut acc = vec![0.0; np * nv];
+    // A multi-label attribute's models are added up by their set of labels (one read of a
+    // model's rows, not one per label; see `LabelSets`), and each set's sums go to its labels
+    // afterwards. A single label is its own set. Too many sets to hold: by label.
+    let sets = match labels {
+        Labels::Single(_) => None,
+        _ => Some(kept_label_sets(ctx, &name, &labels))
+            .filter(|x| x.sets().saturating_mul(np) <= MAX_TREND_CELLS),
+    };
+    // Every model in exactly one row: the total is summed from the rows afterwards.
+    let one_row_each = sets.is_some() || matches!(labels, Labels::Single(_));
+    let row_of = |rank: usize, m: usize, f: &mut dyn FnMut(usize)| match &sets {
+        Some(x) => f(x.set_of.get(rank).map_or(usize::MAX, |&k| k as usize)),
+        None => labels.each(m, f),
+    };
+    // acc[k * np + p]: downloads of row k (a set, or a value) in period p, a small block. Each
+    // model's rows are summed by period once, then added to the total and to each of its rows.
+    let mut acc = vec![0.0; np * sets.as_ref().map_or(nv, |x| x.sets())];
     let mut total = vec![0.0; np];
     let mut values: Vec<usize> = Vec::new();
     let mut runs: Vec<(usize, f64)> = Vec::new();
     let weekly = periods.is_weekly();
-    let single = matches!(labels, Labels::Single(_));
     // Every kept model's counted rows are read here: their sums, taken on the way, spare a later
     // view of the same window a pass.
     let mut totals = ctx.windowed.totals_to_take();
-    for m in ctx.kept_models() {
+    for (rank, m) in ctx.kept_models().enumerate() {
         let (weeks, downloads) = ctx.model_rows(m);
         take_total(&mut totals, m, || rows_total(downloads));
         if weekly {
             // Each row is its own period: adding rows straight into place beats making runs.
-            // A single-valued attribute gives each model exactly one value: the total is then
-            // summed from the values' rows afterwards.
-            if !single {
+            if !one_row_each {
                 add_rows(&mut total, &periods, true, weeks, downloads, 1.0);
             }
-            labels.each(m, |k| {
+            row_of(rank, m, &mut |k| {
                 if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
                     add_rows(row, &periods, true, weeks, downloads, 1.0);
                 }
@@ -1031,7 +1042,7 @@ fn trends(ctx: &mut Context) -> Result<Report> {
         runs.clear();
         period_runs(weeks, downloads, &periods, |p, sum| runs.push((p, sum as f64)));
         values.clear();
-        labels.each(m, |k| values.push(k));
+        row_of(rank, m, &mut |k| values.push(k));
         for &(p, v) in &runs {
             if let Some(t) = total.get_mut(p) {
                 *t += v;
@@ -1048,12 +1059,18 @@ fn trends(ctx: &mut Context) -> Result<Report> {
         }
     }
     ctx.windowed.offer_totals(totals);
-    if weekly && single {
+    if weekly && one_row_each {
         for row in acc.chunks_exact(np.max(1)) {
             for (t, x) in total.iter_mut().zip(row) {
                 *t += x;
             }
         }
+    }
+    // The downloads are whole numbers: summed by set first, the sums are the same.
+    if let Some(x) = &sets {
+        let mut by_label = vec![0.0; np * nv];
+        x.expand(&acc, np, &mut by_label);
+        acc = by_label;
     }
     let at = |p: usize, k: usize| acc.get(k * np + p).copied().unwrap_or(0.0);
     let mut order: Vec<(usize, f64)> = (0..nv)

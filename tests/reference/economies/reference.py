@@ -358,6 +358,19 @@ def main(path):
             trends(s, "pipeline_tag", "periods", window=None, min_downloads=0),
             ["period", "value"],
         ),
+        # Multi-label attributes: a model counts under each of its labels.
+        case(
+            "trends",
+            {"attribute": "training_methods", "granularity": "week"},
+            trends(s, "training_methods", "week"),
+            ["period", "value"],
+        ),
+        case(
+            "trends",
+            {**nowin, "attribute": "languages", "granularity": "year"},
+            trends(s, "languages", "year", window=None, min_downloads=0),
+            ["period", "value"],
+        ),
         case("org-by-country", {}, org_by_country(s), ["country", "org_type"]),
     ]
     for attribute, basis, extra in [
