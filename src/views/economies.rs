@@ -947,17 +947,34 @@ fn modality(ctx: &mut Context) -> Report {
         ("input", Labels::Multi(&s.input_modalities)),
         ("output", Labels::Multi(&s.output_modalities)),
     ];
+    // Each side's sums by label set of the kept models (dense columns, shared with incidence),
+    // then by label: whole numbers, so the same sums.
+    let sets: Vec<Rc<LabelSets>> = sides
+        .iter()
+        .map(|(side, l)| kept_label_sets(ctx, &format!("{side}_modalities"), l))
+        .collect();
+    let mut by_set: Vec<Vec<f64>> = sets.iter().map(|x| vec![0.0; x.sets()]).collect();
     let mut total = 0.0;
-    let mut acc: Vec<Vec<f64>> = sides.iter().map(|(_, l)| vec![0.0; l.count()]).collect();
-    for (m, t) in ctx.counted_totals() {
+    for (rank, (_, t)) in ctx.counted_totals().enumerate() {
         if t <= 0.0 {
             continue;
         }
         total += t;
-        for (k, (_, l)) in sides.iter().enumerate() {
-            l.each(m, |v| acc[k][v] += t);
+        for (x, sums) in sets.iter().zip(by_set.iter_mut()) {
+            if let Some(v) = x.set_of.get(rank).and_then(|&k| sums.get_mut(k as usize)) {
+                *v += t;
+            }
         }
     }
+    let acc: Vec<Vec<f64>> = sides
+        .iter()
+        .zip(sets.iter().zip(&by_set))
+        .map(|((_, l), (x, sums))| {
+            let mut acc = vec![0.0; l.count()];
+            x.expand(sums, 1, &mut acc);
+            acc
+        })
+        .collect();
     let (mut sc, mut mc, mut dc, mut shc) = (vec![], vec![], vec![], vec![]);
     for (k, (side, l)) in sides.iter().enumerate() {
         let mut order: Vec<usize> = (0..l.count()).filter(|&v| acc[k][v] > 0.0).collect();
