@@ -85,7 +85,7 @@ pub fn measures(values: &mut [f64]) -> Measures {
     if values.len() < COUNT_FROM {
         return measures_sorted(values);
     }
-    with_histogram(|counts| measures_counted(values, counts))
+    with_histogram(|h| measures_counted(values, h))
 }
 
 /// [`measures`] of whole download counts (as the model level reads them from the rows: half the
@@ -95,20 +95,102 @@ pub fn measures_of_counts(values: &mut [u32]) -> Measures {
         let mut floats: Vec<f64> = values.iter().filter(|&&x| x > 0).map(|&x| x as f64).collect();
         return measures_sorted(&mut floats);
     }
-    with_histogram(|counts| measures_counted(values, counts))
+    with_histogram(|h| measures_counted(values, h))
 }
 
-/// Calls `f` with a zeroed histogram of [`COUNTED_BELOW`] counts, which it must leave zeroed.
-fn with_histogram(f: impl FnOnce(&mut [u32]) -> Measures) -> Measures {
-    // One histogram reused by every call (a view measures hundreds of periods); only the part up
-    // to the largest counted value is read, and zeroed again after.
-    thread_local! {
-        static COUNTS: std::cell::RefCell<Vec<u32>> = const { std::cell::RefCell::new(Vec::new()) };
+/// Counts of whole numbers below [`COUNTED_BELOW`], and one bit per count that is not zero: a
+/// period's values fill a few hundred of the 16 384 bins, and the bits let the walks in order of
+/// value skip the empty ones 64 at a time.
+#[derive(Default)]
+struct Histogram {
+    counts: Vec<u32>,
+    occupied: Vec<u64>,
+}
+
+impl Histogram {
+    fn add(&mut self, b: usize) {
+        if let (Some(c), Some(w)) = (self.counts.get_mut(b), self.occupied.get_mut(b / 64)) {
+            *c += 1;
+            *w |= 1 << (b % 64);
+        }
     }
-    COUNTS.with(|c| {
-        let mut counts = c.borrow_mut();
-        counts.resize(COUNTED_BELOW, 0);
-        f(&mut counts)
+
+    /// The bins with counts, ascending.
+    fn ascending(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.occupied.iter().enumerate().flat_map(move |(w, &word)| {
+            BitsUp(word).map(move |bit| {
+                let b = w * 64 + bit;
+                (b, self.counts.get(b).copied().unwrap_or(0))
+            })
+        })
+    }
+
+    /// The bins with counts, descending.
+    fn descending(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
+        self.occupied
+            .iter()
+            .enumerate()
+            .rev()
+            .flat_map(move |(w, &word)| {
+                BitsDown(word).map(move |bit| {
+                    let b = w * 64 + bit;
+                    (b, self.counts.get(b).copied().unwrap_or(0))
+                })
+            })
+    }
+
+    /// Zeroes the counts and bits set since the last call.
+    fn clear(&mut self) {
+        for (w, word) in self.occupied.iter_mut().enumerate() {
+            for bit in BitsUp(*word) {
+                if let Some(c) = self.counts.get_mut(w * 64 + bit) {
+                    *c = 0;
+                }
+            }
+            *word = 0;
+        }
+    }
+}
+
+/// The set bits of a word, lowest first.
+struct BitsUp(u64);
+
+impl Iterator for BitsUp {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        (self.0 != 0).then(|| {
+            let bit = self.0.trailing_zeros() as usize;
+            self.0 &= self.0 - 1;
+            bit
+        })
+    }
+}
+
+/// The set bits of a word, highest first.
+struct BitsDown(u64);
+
+impl Iterator for BitsDown {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        (self.0 != 0).then(|| {
+            let bit = 63 - self.0.leading_zeros() as usize;
+            self.0 &= !(1 << bit);
+            bit
+        })
+    }
+}
+
+/// Calls `f` with an empty [`Histogram`] of [`COUNTED_BELOW`] bins, which it must leave empty.
+fn with_histogram(f: impl FnOnce(&mut Histogram) -> Measures) -> Measures {
+    // One histogram reused by every call (a view measures hundreds of periods).
+    thread_local! {
+        static HISTOGRAM: std::cell::RefCell<Histogram> = std::cell::RefCell::new(Histogram::default());
+    }
+    HISTOGRAM.with(|h| {
+        let mut h = h.borrow_mut();
+        h.counts.resize(COUNTED_BELOW, 0);
+        h.occupied.resize(COUNTED_BELOW / 64, 0);
+        f(&mut h)
     })
 }
 
@@ -169,14 +251,14 @@ impl Downloads for u32 {
     }
 }
 
-/// [`measures`] with a zeroed histogram of [`COUNTED_BELOW`] counts, zeroed again on return.
-fn measures_counted<T: Downloads>(values: &mut [T], counts: &mut [u32]) -> Measures {
-    let m = measures_counted_dirty(values, counts);
-    counts.iter_mut().for_each(|x| *x = 0);
+/// [`measures`] with an empty histogram, left empty again on return.
+fn measures_counted<T: Downloads>(values: &mut [T], histogram: &mut Histogram) -> Measures {
+    let m = measures_counted_dirty(values, histogram);
+    histogram.clear();
     m
 }
 
-fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) -> Measures {
+fn measures_counted_dirty<T: Downloads>(values: &mut [T], histogram: &mut Histogram) -> Measures {
     // The count and sum first, in a loop of their own: folded into the histogram loop, the
     // running float sum was kept in memory and each value waited on the previous add.
     let (n, total) = T::count_and_sum(values);
@@ -187,18 +269,14 @@ fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) ->
             ..Default::default()
         };
     }
-    let mut top = 0; // one past the largest counted value
     let mut others = 0;
     for i in 0..values.len() {
         let x = values[i];
         if !x.positive() {
             continue;
         }
-        match x.bin().and_then(|b| Some((b, counts.get_mut(b)?))) {
-            Some((b, c)) => {
-                *c += 1;
-                top = top.max(b + 1);
-            }
+        match x.bin().filter(|&b| b < COUNTED_BELOW) {
+            Some(b) => histogram.add(b),
             None => {
                 values[others] = x;
                 others += 1;
@@ -210,10 +288,7 @@ fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) ->
     // Ascending: the sorted others below v, then the counted copies of v.
     let (mut squares, mut weighted, mut rank) = (0.0, 0.0, 0usize);
     let mut j = 0;
-    for (v, &c) in counts[..top].iter().enumerate() {
-        if c == 0 {
-            continue;
-        }
+    for (v, c) in histogram.ascending() {
         let v = v as f64;
         while let Some(x) = others.get(j).map(|x| x.to_f64()).filter(|x| *x < v) {
             rank += 1;
@@ -233,23 +308,23 @@ fn measures_counted_dirty<T: Downloads>(values: &mut [T], counts: &mut [u32]) ->
     }
     // The 100 largest, descending: others from the top, merged with the counted values.
     let mut largest: Vec<f64> = Vec::with_capacity(100);
-    let (mut j, mut v) = (others.len(), top);
-    let mut left = counts.get(v.wrapping_sub(1)).copied().unwrap_or(0);
+    let mut bins = histogram.descending();
+    let mut counted = bins.next();
+    let mut j = others.len();
     while largest.len() < 100 {
-        while v > 0 && left == 0 {
-            v -= 1;
-            left = if v > 0 { counts[v - 1] } else { 0 };
-        }
-        let counted = (v > 0).then(|| (v - 1) as f64);
         let other = j.checked_sub(1).and_then(|k| others.get(k)).map(|x| x.to_f64());
         match (other, counted) {
-            (Some(x), Some(c)) if x >= c => {
+            (Some(x), Some((v, _))) if x >= v as f64 => {
                 largest.push(x);
                 j -= 1;
             }
-            (_, Some(c)) => {
-                largest.push(c);
-                left -= 1;
+            (_, Some((v, left))) => {
+                largest.push(v as f64);
+                counted = if left > 1 {
+                    Some((v, left - 1))
+                } else {
+                    bins.next()
+                };
             }
             (Some(x), None) => {
                 largest.push(x);
@@ -410,6 +485,25 @@ mod tests {
             assert!(close(x.hhi, y.hhi), "{len}: hhi {:?} {:?}", x.hhi, y.hhi);
             assert!(close(x.gini, y.gini), "{len}: gini {:?} {:?}", x.gini, y.gini);
             assert!(close(x.top1, y.top1) && close(x.top10, y.top10) && close(x.top100, y.top100));
+        }
+        // Fewer than 100 values above the histogram: the top 100 come mostly from its bins,
+        // walked down from the largest, merged with the few sorted values.
+        for big in [0, 5, 99] {
+            let mut v: Vec<f64> = (0..3000)
+                .map(|_| (rng.f64() * rng.f64() * COUNTED_BELOW as f64).floor())
+                .collect();
+            v.extend((0..big).map(|i| COUNTED_BELOW as f64 + (i * 7919 % 5000) as f64));
+            let (x, y) = (measures(&mut v.clone()), measures_sorted(&mut v));
+            assert_eq!(x.units, y.units);
+            for (p, q) in [
+                (x.top1, y.top1),
+                (x.top10, y.top10),
+                (x.top100, y.top100),
+                (x.gini, y.gini),
+            ] {
+                let (p, q) = (p.unwrap(), q.unwrap());
+                assert!((p - q).abs() <= 1e-12 * q.abs(), "{big} above: {p} against {q}");
+            }
         }
         // Only zeros: nothing to measure.
         let mut z = vec![0.0; 3000];
