@@ -943,15 +943,16 @@ fn flows(ctx: &mut Context) -> Report {
 fn modality(ctx: &mut Context) -> Report {
     direct_only_note(ctx);
     let s = ctx.s;
+    // (side, attribute, labels)
     let sides = [
-        ("input", Labels::Multi(&s.input_modalities)),
-        ("output", Labels::Multi(&s.output_modalities)),
+        ("input", "input_modalities", Labels::Multi(&s.input_modalities)),
+        ("output", "output_modalities", Labels::Multi(&s.output_modalities)),
     ];
     // Each side's sums by label set of the kept models (dense columns, shared with incidence),
     // then by label: whole numbers, so the same sums.
     let sets: Vec<Rc<LabelSets>> = sides
         .iter()
-        .map(|(side, l)| kept_label_sets(ctx, &format!("{side}_modalities"), l))
+        .map(|(_, attribute, l)| kept_label_sets(ctx, attribute, l))
         .collect();
     let mut by_set: Vec<Vec<f64>> = sets.iter().map(|x| vec![0.0; x.sets()]).collect();
     let mut total = 0.0;
@@ -969,14 +970,14 @@ fn modality(ctx: &mut Context) -> Report {
     let acc: Vec<Vec<f64>> = sides
         .iter()
         .zip(sets.iter().zip(&by_set))
-        .map(|((_, l), (x, sums))| {
+        .map(|((_, _, l), (x, sums))| {
             let mut acc = vec![0.0; l.count()];
             x.expand(sums, 1, &mut acc);
             acc
         })
         .collect();
     let (mut sc, mut mc, mut dc, mut shc) = (vec![], vec![], vec![], vec![]);
-    for (k, (side, l)) in sides.iter().enumerate() {
+    for (k, (side, _, l)) in sides.iter().enumerate() {
         let mut order: Vec<usize> = (0..l.count()).filter(|&v| acc[k][v] > 0.0).collect();
         order.sort_by(|&a, &b| acc[k][b].total_cmp(&acc[k][a]).then(a.cmp(&b)));
         for v in order {
