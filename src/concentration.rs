@@ -115,14 +115,17 @@ impl Histogram {
         }
     }
 
+    /// Bin `b` and its count.
+    fn bin(&self, b: usize) -> (usize, u32) {
+        (b, self.counts.get(b).copied().unwrap_or(0))
+    }
+
     /// The bins with counts, ascending.
     fn ascending(&self) -> impl Iterator<Item = (usize, u32)> + '_ {
-        self.occupied.iter().enumerate().flat_map(move |(w, &word)| {
-            BitsUp(word).map(move |bit| {
-                let b = w * 64 + bit;
-                (b, self.counts.get(b).copied().unwrap_or(0))
-            })
-        })
+        self.occupied
+            .iter()
+            .enumerate()
+            .flat_map(move |(w, &word)| BitsUp(word).map(move |bit| self.bin(w * 64 + bit)))
     }
 
     /// The bins with counts, descending.
@@ -131,12 +134,7 @@ impl Histogram {
             .iter()
             .enumerate()
             .rev()
-            .flat_map(move |(w, &word)| {
-                BitsDown(word).map(move |bit| {
-                    let b = w * 64 + bit;
-                    (b, self.counts.get(b).copied().unwrap_or(0))
-                })
-            })
+            .flat_map(move |(w, &word)| BitsDown(word).map(move |bit| self.bin(w * 64 + bit)))
     }
 
     /// Zeroes the counts and bits set since the last call.

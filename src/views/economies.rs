@@ -1029,7 +1029,11 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     // Every model in exactly one row: the total is summed from the rows afterwards.
     let one_row_each = sets.is_some() || matches!(labels, Labels::Single(_));
     let row_of = |rank: usize, m: usize, f: &mut dyn FnMut(usize)| match &sets {
-        Some(x) => f(x.set_of.get(rank).map_or(usize::MAX, |&k| k as usize)),
+        Some(x) => {
+            if let Some(&k) = x.set_of.get(rank) {
+                f(k as usize)
+            }
+        }
         None => labels.each(m, f),
     };
     // acc[k * np + p]: downloads of row k (a set, or a value) in period p, a small block. Each
