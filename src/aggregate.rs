@@ -25,7 +25,7 @@ use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
-use crate::week_rows::{WeekRows, WeekRowsBuild};
+use crate::week_rows::{UnitWeekRows, UnitWeekRowsBuild, WeekRows, WeekRowsBuild};
 use crate::{Error, Result};
 
 /// The week-order layout of one population filter: being built a slice at a time, or done
@@ -33,6 +33,13 @@ use crate::{Error, Result};
 enum WeekRowsState {
     Building(Box<WeekRowsBuild>),
     Done(Option<Rc<WeekRows>>),
+}
+
+/// The unit chains over the week-order layout of one population filter and level (as
+/// [`WeekRowsState`]).
+enum UnitWeekRowsState {
+    Building(Box<UnitWeekRowsBuild>),
+    Done(Option<Rc<UnitWeekRows>>),
 }
 
 /// Most cells (units × periods, 8 bytes each) of one partition of [`Context::partitioned`]: at
@@ -121,6 +128,9 @@ pub struct EconomiesCache {
     /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
     /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
     label_sets: RefCell<Option<(MaskKey, AttributeLabelSets)>>,
+    /// The unit chains over the week rows ([`UnitWeekRows`]) of the last population filter and
+    /// level that asked for them (with direct attribution), kept like the week rows.
+    unit_week_rows: RefCell<Option<((MaskKey, Level), UnitWeekRowsState)>>,
 }
 
 impl EconomiesCache {
@@ -385,6 +395,91 @@ impl EconomiesCache {
             WeekRowsState::Building(_) => None,
         };
         *self.week_rows.borrow_mut() = Some((key, state));
+        Ok(made)
+    }
+
+    /// The week rows of the population filter of `options` and their chains of units at the
+    /// options' level, when [`EconomiesCache::prepare_unit_week_rows_step`] has made both and the
+    /// attribution is direct.
+    pub fn unit_week_rows(&self, options: &Options) -> Option<(Rc<WeekRows>, Rc<UnitWeekRows>)> {
+        if options.attribution != Attribution::Direct || options.level == Level::Model {
+            return None;
+        }
+        let layout = self.week_rows(options)?;
+        match &*self.unit_week_rows.borrow() {
+            Some((k, UnitWeekRowsState::Done(Some(u)))) if *k == (mask_key(options), options.level) => {
+                u.fits(&layout).then(|| (layout.clone(), u.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// Makes the chains of `level`'s units (direct attribution) over the week rows of the
+    /// population filter of `options` ([`UnitWeekRows`]), a slice of at most `budget` kept
+    /// models' worth at a time, replacing those of another filter or level. Needs the week rows
+    /// done ([`EconomiesCache::prepare_week_rows_step`]). `None` while work is left, else whether
+    /// the chains are there.
+    pub fn prepare_unit_week_rows_step(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        level: Level,
+        budget: usize,
+    ) -> Result<Option<bool>> {
+        let Some(layout) = self.week_rows(options) else {
+            return Ok(Some(false));
+        };
+        let key = (mask_key(options), level);
+        let mut slot = self.unit_week_rows.borrow_mut();
+        let mut build = match slot.take() {
+            Some((k, UnitWeekRowsState::Done(u))) if k == key => {
+                let made = u.as_ref().is_some_and(|u| u.fits(&layout));
+                *slot = Some((k, UnitWeekRowsState::Done(u)));
+                return Ok(Some(made));
+            }
+            Some((k, UnitWeekRowsState::Building(b))) if k == key => b,
+            // Another filter's or level's chains are dropped first (their memory).
+            _ => {
+                let units = match level {
+                    Level::Model => return Ok(Some(false)),
+                    Level::Developer => s.author.values.len(),
+                    Level::Country => s.country.values.len(),
+                    Level::OrgType => s.org_type.values.len(),
+                };
+                Box::new(UnitWeekRowsBuild::new(&layout, units))
+            }
+        };
+        drop(slot);
+        let mask = self.mask(s, options)?;
+        let credits = self.credits(s, level, Attribution::Direct, RelationSet::ALL);
+        // Direct attribution credits a model whole to one unit, or to none.
+        let unit_of = |m: u32| {
+            let m = m as usize;
+            let (a, b) = (
+                credits.by_model_offsets.get(m)?,
+                credits.by_model_offsets.get(m + 1)?,
+            );
+            match (b - a, credits.by_model_weight.get(*a as usize)) {
+                (1, Some(1.0)) => credits.by_model_unit.get(*a as usize).copied(),
+                _ => None,
+            }
+        };
+        let step = build.step(
+            &layout,
+            &self.rows(s),
+            self.created_weeks(s),
+            &mask.kept_models,
+            unit_of,
+            budget,
+        );
+        let (state, made) = match step {
+            Some(u) => {
+                let made = u.is_some();
+                (UnitWeekRowsState::Done(u.map(Rc::new)), Some(made))
+            }
+            None => (UnitWeekRowsState::Building(build), None),
+        };
+        *self.unit_week_rows.borrow_mut() = Some((key, state));
         Ok(made)
     }
 
@@ -787,6 +882,12 @@ impl<'a> Context<'a> {
     /// a snapshot without weekly history).
     pub fn week_rows(&self) -> Option<Rc<WeekRows>> {
         self.cache.week_rows(self.options)
+    }
+
+    /// The week rows and their chains of units at the options' level ([`UnitWeekRows`]), when
+    /// they have been prepared for this population filter and level, with direct attribution.
+    pub fn unit_week_rows(&self) -> Option<(Rc<WeekRows>, Rc<UnitWeekRows>)> {
+        self.cache.unit_week_rows(self.options)
     }
 
     /// The relation set of attribution and flows (default: all).

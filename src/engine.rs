@@ -4,7 +4,7 @@
 use std::cell::OnceCell;
 
 use crate::lineage::LineageIndex;
-use crate::options::Options;
+use crate::options::{Level, Options};
 use crate::snapshot::Snapshot;
 use crate::views::{self, Report};
 use crate::Result;
@@ -46,19 +46,24 @@ impl Engine {
 
     /// Builds ahead of need what makes later changes of the window faster for the population
     /// filter of `options`: the kept rows in week and age order, which the weekly model-level
-    /// concentration then reads ([`crate::week_rows`]), and the kept models' label sets of every
-    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]). For interactive use,
+    /// concentration then reads ([`crate::week_rows`]), the kept models' label sets of every
+    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]), and the developers'
+    /// chains over those rows, which the weekly developer-level concentration reads
+    /// ([`crate::week_rows::UnitWeekRows`]). For interactive use,
     /// when idle; a single report does not need it. Returns whether the week-order layout is there
     /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {
-        let made = self.economies.prepare_week_rows(&self.snapshot, options)?;
-        while !crate::views::economies::prepare_label_sets_step(self, options)? {}
-        Ok(made)
+        loop {
+            if let Some(made) = self.prepare_step(options, usize::MAX)? {
+                return Ok(made);
+            }
+        }
     }
 
     /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
     /// at most `budget` kept models' worth of the week-order build (a slice of 8192 took at most
-    /// 7–15 ms in Chromium at 1 M models), or then the label sets of one attribute, and resumes
+    /// 7–15 ms in Chromium at 1 M models), or then the label sets of one attribute, or then as much
+    /// of the developers' chains, and resumes
     /// where the last call for the same population filter stopped. `None` while work is left,
     /// else what [`Engine::prepare`] returns.
     pub fn prepare_step(&self, options: &Options, budget: usize) -> Result<Option<bool>> {
@@ -68,7 +73,13 @@ impl Engine {
         else {
             return Ok(None);
         };
-        Ok(crate::views::economies::prepare_label_sets_step(self, options)?.then_some(made))
+        if !crate::views::economies::prepare_label_sets_step(self, options)? {
+            return Ok(None);
+        }
+        let chains =
+            self.economies
+                .prepare_unit_week_rows_step(&self.snapshot, options, Level::Developer, budget)?;
+        Ok(chains.map(|_| made))
     }
 
     /// Computes one view (see [`views::VIEWS`]).

@@ -242,7 +242,23 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
         (true, Level::Model) => ctx.week_rows(),
         _ => None,
     };
-    let m: Vec<_> = if let Some(rows) = by_week {
+    // The same at another level, from the chains of its units over those rows.
+    let by_unit_week = match (weekly_direct, ctx.options.level) {
+        (true, Level::Model) => None,
+        (true, _) => ctx.unit_week_rows(),
+        _ => None,
+    };
+    let m: Vec<_> = if let Some((layout, units)) = by_unit_week {
+        let mut values = Vec::new();
+        (0..np)
+            .map(|p| {
+                values.clear();
+                let week = periods.first_week + p as i32;
+                units.counted(&layout, week, ctx.options.window_weeks, &mut values);
+                measures_of_counts(&mut values)
+            })
+            .collect()
+    } else if let Some(rows) = by_week {
         let mut values = Vec::new();
         (0..np)
             .map(|p| {
@@ -1671,6 +1687,61 @@ mod tests {
     }
 
     #[test]
+    fn unit_chains_give_the_unit_by_unit_measures() {
+        // The weekly developer- and country-level measures read from the units' chains over the
+        // week rows (`UnitWeekRows`, after `Engine::prepare`; the country's made here) against an
+        // engine that never prepared anything (its pass sums every counted row into its unit),
+        // bit for bit, over the option sets of the model-level test.
+        let generated = crate::import::synthetic::generate(3000, 11).unwrap();
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot.clone());
+            let fresh = Engine::new(snapshot);
+            let option_sets: [&[(&str, &str)]; 7] = [
+                &[],
+                &[("window-weeks", "1")],
+                &[("window-weeks", "13"), ("min-downloads", "0")],
+                &[("no-window", "")],
+                &[("no-window", ""), ("min-downloads", "50"), ("from", "2023-03-01")],
+                &[("from", "2023-06-01"), ("to", "2024-10-31")],
+                &[("where", "org_type=startup"), ("window-weeks", "26")],
+            ];
+            for pairs in option_sets {
+                for level in ["developer", "country"] {
+                    let mut all = pairs.to_vec();
+                    all.push(("level", level));
+                    let options = Options::from_pairs(all.iter().copied()).unwrap();
+                    assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                    let cache = engine.economies();
+                    let made = loop {
+                        let step = cache.prepare_unit_week_rows_step(
+                            &engine.snapshot,
+                            &options,
+                            options.level,
+                            usize::MAX,
+                        );
+                        if let Some(made) = step.unwrap() {
+                            break made;
+                        }
+                    };
+                    assert!(made, "{all:?}");
+                    assert!(Context::new(&engine, &options)
+                        .unwrap()
+                        .unit_week_rows()
+                        .is_some());
+                    let got = run(&engine, "concentration", &options).unwrap();
+                    let want = run(&fresh, "concentration", &options).unwrap();
+                    assert_eq!(got, want, "{all:?}");
+                    let units = f64s(&got, "concentration", "units");
+                    assert!(units.iter().any(|u| u.unwrap_or(0.0) > 1.0), "{all:?}");
+                }
+            }
+            // Root attribution does not read the chains.
+            let root = Options::from_pairs([("level", "developer"), ("attribution", "root")]).unwrap();
+            assert!(Context::new(&engine, &root).unwrap().unit_week_rows().is_none());
+        }
+    }
+
+    #[test]
     fn incidence_from_cached_label_sets_equals_a_fresh_engine() {
         let snapshot = || crate::import::synthetic::generate(3000, 5).unwrap();
         let engine = Engine::new(snapshot());
@@ -1704,7 +1775,10 @@ mod tests {
         // dropped (its layout is never made), the second starts from the beginning.
         assert_eq!(engine.prepare_step(&defaults, 10).unwrap(), None);
         let mut slices = 1;
-        while engine.prepare_step(&other, 10).unwrap().is_none() {
+        let labelled =
+            |e: &Engine| incidence_attributes().all(|n| e.economies().cached_label_sets(&other, n).is_some());
+        while !labelled(&engine) {
+            assert_eq!(engine.prepare_step(&other, 10).unwrap(), None);
             slices += 1;
         }
         let kept = engine
@@ -1713,11 +1787,33 @@ mod tests {
             .unwrap()
             .kept_models
             .len();
-        // Three passes of `kept` models, 10 a slice; then the label sets of incidence's 13
-        // attributes, one a slice, the first in the last slice of the passes.
+        // One slice of the default filter; three passes of `kept` models, 10 a slice; then the
+        // label sets of incidence's 13 attributes, one a slice, the first in the last slice of
+        // the passes.
         assert_eq!(incidence_attributes().count(), 13);
-        assert_eq!(slices, 3 * kept.div_ceil(10) + 12, "{kept} kept models");
-        assert!(incidence_attributes().all(|n| engine.economies().cached_label_sets(&other, n).is_some()));
+        assert_eq!(slices, 1 + 3 * kept.div_ceil(10) + 12, "{kept} kept models");
+        // Then the developers' chains: a pass of the kept models, 10 a slice, and the weeks, at
+        // least one a slice (10 × ENTRIES_PER_MODEL entries' worth).
+        let with_developers = Options::from_pairs([("min-downloads", "0"), ("level", "developer")]).unwrap();
+        let mut chain_slices = 0;
+        while engine.prepare_step(&other, 10).unwrap().is_none() {
+            chain_slices += 1;
+            assert!(Context::new(&engine, &with_developers)
+                .unwrap()
+                .unit_week_rows()
+                .is_none());
+        }
+        let entries = Context::new(&engine, &other).unwrap().week_rows().unwrap().len();
+        assert!(chain_slices >= kept.div_ceil(10), "{chain_slices}");
+        let per_slice = 10 * crate::week_rows::ENTRIES_PER_MODEL;
+        assert!(
+            chain_slices <= kept.div_ceil(10) + entries.div_ceil(per_slice),
+            "{chain_slices}"
+        );
+        assert!(Context::new(&engine, &with_developers)
+            .unwrap()
+            .unit_week_rows()
+            .is_some());
         assert!(engine
             .economies()
             .cached_label_sets(&defaults, "license")

@@ -220,7 +220,7 @@ test('an option change redraws only the boxes whose view reads that option', opt
   await page.close();
 });
 
-test('the engine prepares the week-order layout when idle, in slices; the model concentration after a window change equals the CLI', opts, async () => {
+test('the engine prepares the week-order layout when idle, in slices; the model and developer concentrations after a window change equal the CLI', opts, async () => {
   const watcher = await watch(browser.context);
   const snap = listed.find((s) => s.synthetic) || listed[0];
   const file = path.join(WWW, snap.file);
@@ -234,15 +234,21 @@ test('the engine prepares the week-order layout when idle, in slices; the model 
   assert.equal(typeof prepared.longestSliceMs, 'number', `the mark gives the longest slice: ${JSON.stringify(prepared)}`);
   // The CLI computes a view once and never prepares: its numbers come from the rows read model by
   // model, the page's (after the change) from the prepared layout.
+  // (The developer level reads the developers' chains over that layout.)
   const box = await settle(page, 'panel-concentration-model');
+  const devBox = await settle(page, 'panel-concentration-developer');
   const before = Number(await box.getAttribute('data-render-id'));
+  const devBefore = Number(await devBox.getAttribute('data-render-id'));
   await page.evaluate(() => document.getElementById('panel-concentration-model').scrollIntoView({ block: 'start' }));
   await page.locator('#opt-window-weeks').fill('13');
   await page.locator('#opt-window-weeks').dispatchEvent('change');
   await settle(page, 'panel-concentration-model', { renderedAfter: before });
-  const pageCsv = await downloadText(page, box.locator('button[data-action="csv"]'));
-  const call = boxCall({ view: 'concentration', level: 'model' }, { 'window-weeks': 13 });
-  assertSameCsv(pageCsv, cliCsv(file, call.view, call.options), 'concentration by model, window 13, after prepare');
+  await settle(page, 'panel-concentration-developer', { renderedAfter: devBefore });
+  for (const [level, target] of [['model', box], ['developer', devBox]]) {
+    const pageCsv = await downloadText(page, target.locator('button[data-action="csv"]'));
+    const call = boxCall({ view: 'concentration', level }, { 'window-weeks': 13 });
+    assertSameCsv(pageCsv, cliCsv(file, call.view, call.options), `concentration by ${level}, window 13, after prepare`);
+  }
   watcher.assertClean();
   await page.close();
 });
