@@ -1635,6 +1635,19 @@ mod tests {
         assert!(empty.is_empty());
     }
 
+    /// Windows (1, 13 and 52 weeks, none), week ranges, population filters, subsets and creation
+    /// ranges, for the tests of the prepared layouts against the passes over the rows.
+    const LAYOUT_OPTION_SETS: [&[(&str, &str)]; 8] = [
+        &[],
+        &[("window-weeks", "1")],
+        &[("window-weeks", "13"), ("min-downloads", "0")],
+        &[("no-window", "")],
+        &[("no-window", ""), ("min-downloads", "50"), ("from", "2023-03-01")],
+        &[("from", "2023-06-01"), ("to", "2024-10-31")],
+        &[("where", "org_type=startup"), ("window-weeks", "26")],
+        &[("created-from", "2023-01-01"), ("min-downloads", "1000")],
+    ];
+
     #[test]
     fn week_order_layout_gives_the_model_by_model_measures() {
         // The weekly model-level measures read from the kept rows in week and age order
@@ -1650,17 +1663,7 @@ mod tests {
                 Context::new(&engine, &defaults).unwrap().week_rows().is_none(),
                 "made only when prepared"
             );
-            let option_sets: [&[(&str, &str)]; 8] = [
-                &[],
-                &[("window-weeks", "1")],
-                &[("window-weeks", "13"), ("min-downloads", "0")],
-                &[("no-window", "")],
-                &[("no-window", ""), ("min-downloads", "50"), ("from", "2023-03-01")],
-                &[("from", "2023-06-01"), ("to", "2024-10-31")],
-                &[("where", "org_type=startup"), ("window-weeks", "26")],
-                &[("created-from", "2023-01-01"), ("min-downloads", "1000")],
-            ];
-            for pairs in option_sets {
+            for pairs in LAYOUT_OPTION_SETS {
                 let mut all = pairs.to_vec();
                 all.push(("level", "model"));
                 let options = Options::from_pairs(all.iter().copied()).unwrap();
@@ -1691,21 +1694,12 @@ mod tests {
         // The weekly developer- and country-level measures read from the units' chains over the
         // week rows (`UnitWeekRows`, after `Engine::prepare`; the country's made here) against an
         // engine that never prepared anything (its pass sums every counted row into its unit),
-        // bit for bit, over the option sets of the model-level test.
+        // bit for bit, over the same option sets as the model-level test.
         let generated = crate::import::synthetic::generate(3000, 11).unwrap();
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
             let engine = Engine::new(snapshot.clone());
             let fresh = Engine::new(snapshot);
-            let option_sets: [&[(&str, &str)]; 7] = [
-                &[],
-                &[("window-weeks", "1")],
-                &[("window-weeks", "13"), ("min-downloads", "0")],
-                &[("no-window", "")],
-                &[("no-window", ""), ("min-downloads", "50"), ("from", "2023-03-01")],
-                &[("from", "2023-06-01"), ("to", "2024-10-31")],
-                &[("where", "org_type=startup"), ("window-weeks", "26")],
-            ];
-            for pairs in option_sets {
+            for pairs in LAYOUT_OPTION_SETS {
                 for level in ["developer", "country"] {
                     let mut all = pairs.to_vec();
                     all.push(("level", level));
