@@ -187,11 +187,14 @@ pub struct UnitWeekRowsBuild {
     /// The next kept model (placing) or week slot (chaining).
     next: usize,
     slot: Vec<u32>,
-    /// Each entry's unit during the build (`u32::MAX`: none).
+    /// Each entry's unit during the build (`u32::MAX`: none). The chain pass then writes the sums
+    /// over it from the front (a week's sums are at most its entries, so they never overtake the
+    /// units still to be read): the build needs no second buffer of that size.
     entry_unit: Vec<u32>,
+    /// How many sums the front of `entry_unit` holds.
+    sums_len: usize,
     links: Vec<u16>,
     sums_start: Vec<u32>,
-    sums: Vec<u32>,
     /// Per unit: the end of its chain in the current week.
     chains: Vec<Chain>,
     /// The running sums and "has an entry before" of the current week's entries.
@@ -224,7 +227,7 @@ impl UnitWeekRowsBuild {
             entry_unit: vec![u32::MAX; layout.len()],
             links: Vec::new(),
             sums_start: Vec::new(),
-            sums: Vec::new(),
+            sums_len: 0,
             chains: vec![Chain::default(); units],
             running: Vec::new(),
             has_before: Vec::new(),
@@ -286,12 +289,15 @@ impl UnitWeekRowsBuild {
             return None;
         }
         if let Some(x) = self.sums_start.last_mut() {
-            *x = self.sums.len() as u32;
+            *x = self.sums_len as u32;
         }
+        let mut sums = std::mem::take(&mut self.entry_unit);
+        sums.truncate(self.sums_len);
+        sums.shrink_to_fit();
         Some(Some(UnitWeekRows {
             links: std::mem::take(&mut self.links),
             sums_start: std::mem::take(&mut self.sums_start),
-            sums: std::mem::take(&mut self.sums),
+            sums,
         }))
     }
 
@@ -352,14 +358,14 @@ impl UnitWeekRowsBuild {
                 };
             }
         }
-        // In layout order: the sums of the entries with a chain of more than one. Without
-        // branches on the data, as in `UnitWeekRows::counted`: every entry's sum is written at
-        // the end of `sums`, which moves on only past those that keep theirs.
+        // In layout order: the sums of the entries with a chain of more than one, written over
+        // the units of the entries already read. Without branches on the data, as in
+        // `UnitWeekRows::counted`: every entry's sum is written at the end of the sums, which
+        // move on only past those that keep theirs (the end is never past the entry).
         if self.running.iter().any(|&x| x > u32::MAX as u64) {
             return None;
         }
-        let mut at = self.sums.len();
-        self.sums.resize(at + n, 0);
+        let mut at = self.sums_len;
         for b in 0..ages {
             if let Some(x) = self.sums_start.get_mut(base + b) {
                 *x = at as u32;
@@ -372,14 +378,14 @@ impl UnitWeekRowsBuild {
                     continue;
                 };
                 let summed = *link != NEVER && (before | (*link != LAST));
-                if let Some(x) = self.sums.get_mut(at) {
+                if let Some(x) = self.entry_unit.get_mut(at) {
                     *x = running as u32;
                 }
                 *link |= SUMMED * summed as u16;
                 at += summed as usize;
             }
         }
-        self.sums.truncate(at);
+        self.sums_len = at;
         Some(n)
     }
 }
