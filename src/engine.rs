@@ -61,9 +61,9 @@ impl Engine {
     }
 
     /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
-    /// at most `budget` kept models' worth of the week-order build (a slice of 8192 took at most
-    /// 7–15 ms in Chromium at 1 M models), or then the label sets of one attribute, or then as much
-    /// of the developers' chains, and resumes
+    /// at most `budget` kept models' worth of the week-order build, or then the label sets of one
+    /// attribute, or then as much of the developers' chains (at 1 M models, slices of 8192 took at
+    /// most 23–33 ms in Chromium, the longest in the chains), and resumes
     /// where the last call for the same population filter stopped. `None` while work is left,
     /// else what [`Engine::prepare`] returns.
     pub fn prepare_step(&self, options: &Options, budget: usize) -> Result<Option<bool>> {

@@ -125,7 +125,7 @@ impl Engine {
     /// population filter of `options` (the kept rows in week order, then the incidence view's
     /// label sets, then the developers' chains over those rows); call it when idle. Returns
     /// whether the week-order layout is there. With `budget`, does at most that many models' worth
-    /// of the layout or the chains per call (8192 took at most 7–15 ms in Chromium at 1 M models),
+    /// of the layout or the chains per call (8192 took at most 23–33 ms in Chromium at 1 M models),
     /// or the label sets of one attribute, and returns `undefined` while work is left: call again
     /// (with the same population filter) to resume. Not in the widget's build (feature `prepare`).
     #[cfg(feature = "prepare")]

@@ -85,11 +85,6 @@ impl WeekRows {
             }
         })
     }
-
-    /// The bucket of a row in week `w` of a model created in week `c` (see [`WeekRows`]).
-    fn bucket(&self, w: u16, c: i32) -> usize {
-        bucket(self.first_week, self.ages, w, c)
-    }
 }
 
 /// The bucket of a row in week `w` of a model created in week `c` in a layout whose slot 0 is
@@ -101,6 +96,27 @@ fn bucket(first_week: i32, ages: usize, w: u16, c: i32) -> usize {
         (w as i64 - c as i64 + 1).clamp(0, ages as i64 - 2) as usize
     };
     (w as i32 - first_week) as usize * ages + age
+}
+
+/// The copy pass of a layout for one model created in week `c` with rows `(weeks, values)`:
+/// writes each value into the next free slot of its row's bucket (`slot`: per bucket, the next free
+/// entry). [`WeekRowsBuild`] copies the downloads with it and [`UnitWeekRowsBuild`] the units, so
+/// that both put every row in the same entry.
+fn place<T: Copy>(
+    (first_week, ages): (i32, usize),
+    slot: &mut [u32],
+    out: &mut [T],
+    c: i32,
+    rows: impl Iterator<Item = (u16, T)>,
+) {
+    for (w, value) in rows {
+        if let Some(next) = slot.get_mut(bucket(first_week, ages, w, c)) {
+            if let Some(x) = out.get_mut(*next as usize) {
+                *x = value;
+            }
+            *next += 1;
+        }
+    }
 }
 
 /// What a unit's chain link holds for an entry credited to no unit: a rank no window reaches.
@@ -259,14 +275,14 @@ impl UnitWeekRowsBuild {
                 let (a, b) = rows.range(m as usize);
                 let c = created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
                 let unit = unit_of(m).unwrap_or(u32::MAX);
-                for &w in rows.slice(a, b).0 {
-                    if let Some(slot) = self.slot.get_mut(layout.bucket(w, c)) {
-                        if let Some(x) = self.entry_unit.get_mut(*slot as usize) {
-                            *x = unit;
-                        }
-                        *slot += 1;
-                    }
-                }
+                let weeks = rows.slice(a, b).0.iter().map(|&w| (w, unit));
+                place(
+                    (layout.first_week, layout.ages),
+                    &mut self.slot,
+                    &mut self.entry_unit,
+                    c,
+                    weeks,
+                );
             }
             self.next = end;
             if end == kept.len() {
@@ -472,15 +488,14 @@ impl WeekRowsBuild {
                     }
                 }
                 Phase::Copy => {
-                    for (&w, &d) in weeks.iter().zip(downloads) {
-                        let k = self.bucket(w, c);
-                        if let Some(slot) = self.slot.get_mut(k) {
-                            if let Some(x) = self.downloads.get_mut(*slot as usize) {
-                                *x = d;
-                            }
-                            *slot += 1;
-                        }
-                    }
+                    let rows = weeks.iter().copied().zip(downloads.iter().copied());
+                    place(
+                        (self.first_week, self.ages),
+                        &mut self.slot,
+                        &mut self.downloads,
+                        c,
+                        rows,
+                    );
                 }
             }
         }

@@ -236,35 +236,24 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let np = periods.len();
     // Each unit's downloads in each period, gathered by period (the measures need no unit names).
     let weekly_direct = ctx.options.attribution == Attribution::Direct && periods.is_weekly();
-    // Weekly, direct, model level: each week's counted values are one slice of the kept rows in
-    // week and age order, when they have been prepared (`Engine::prepare`).
-    let by_week = match (weekly_direct, ctx.options.level) {
-        (true, Level::Model) => ctx.week_rows(),
-        _ => None,
+    // Weekly, direct: each week's counted values from the layouts `Engine::prepare` made for the
+    // population filter, when they are there: one slice of the kept rows in week and age order at
+    // the model level, the units' chains over it at another.
+    let prepared = match (weekly_direct, ctx.options.level) {
+        (false, _) => None,
+        (true, Level::Model) => ctx.week_rows().map(|rows| (rows, None)),
+        (true, _) => ctx.unit_week_rows().map(|(rows, units)| (rows, Some(units))),
     };
-    // The same at another level, from the chains of its units over those rows.
-    let by_unit_week = match (weekly_direct, ctx.options.level) {
-        (true, Level::Model) => None,
-        (true, _) => ctx.unit_week_rows(),
-        _ => None,
-    };
-    let m: Vec<_> = if let Some((layout, units)) = by_unit_week {
+    let m: Vec<_> = if let Some((rows, units)) = prepared {
         let mut values = Vec::new();
         (0..np)
             .map(|p| {
                 values.clear();
-                let week = periods.first_week + p as i32;
-                units.counted(&layout, week, ctx.options.window_weeks, &mut values);
-                measures_of_counts(&mut values)
-            })
-            .collect()
-    } else if let Some(rows) = by_week {
-        let mut values = Vec::new();
-        (0..np)
-            .map(|p| {
-                values.clear();
-                values
-                    .extend_from_slice(rows.counted(periods.first_week + p as i32, ctx.options.window_weeks));
+                let (week, window) = (periods.first_week + p as i32, ctx.options.window_weeks);
+                match &units {
+                    Some(units) => units.counted(&rows, week, window, &mut values),
+                    None => values.extend_from_slice(rows.counted(week, window)),
+                }
                 measures_of_counts(&mut values)
             })
             .collect()
