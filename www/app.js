@@ -8,7 +8,7 @@
 // snapshot loaded) and 'hubecon:views-updated' (detail {ms, views}) after an option change.
 
 import { loadSnapshot, listSnapshots, loadWasm, registerOffline, releaseSnapshot, errorMessage } from './engine.js';
-import { renderView, PANELS, viewTitle, viewOptions, loadLibs } from './views.js';
+import { renderView, PANELS, viewTitle, viewOptions, loadLibs, themeColors } from './views.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -413,6 +413,8 @@ async function renderSlot(slot) {
     info: state.info,
     snapshotUrl: state.snapshotUrl,
     headingLevel: 2,
+    chartWidth: slot.chartWidth,
+    chartColors: slot.chartColors,
   });
   slot.node.dataset.ms = result.ms.toFixed(1);
   slot.computeMs = result.computeMs || 0;
@@ -468,6 +470,12 @@ function scheduleRender(reason) {
     // it (a map or flows box then takes a few ms instead of 25–30 at 1 M models). Ties keep page order.
     const shown = visible.filter(onScreen).sort((a, b) => (b.computeMs || 0) - (a.computeMs || 0));
     const ahead = visible.filter((slot) => !onScreen(slot));
+    // Every chart's width and colours now, in one layout, before any box changes the page (see
+    // renderView).
+    for (const slot of visible) {
+      slot.chartWidth = slot.node.querySelector(':scope > .hv-chart')?.clientWidth || 0;
+      slot.chartColors = themeColors(slot.node);
+    }
     let sliceStart = performance.now();
     const draw = async (slots) => {
       for (const slot of slots) {
