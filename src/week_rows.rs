@@ -33,6 +33,9 @@ pub struct WeekRows {
     /// Bucket `week slot × ages + age bucket` holds `downloads[start[b]..start[b + 1]]`.
     start: Vec<u32>,
     downloads: Vec<u32>,
+    /// The downloads of the buckets before bucket `b` (as `start`): the sum of the buckets
+    /// `from..to` is `before[to] − before[from]`.
+    before: Vec<u64>,
 }
 
 impl WeekRows {
@@ -66,6 +69,17 @@ impl WeekRows {
                 _ => &[],
             },
             None => &[],
+        }
+    }
+
+    /// The sum of [`WeekRows::counted`]: the downloads that count in `week` (0 outside the layout).
+    pub fn counted_total(&self, week: i32, window: Option<u32>) -> u64 {
+        match self.counted_range(week, window) {
+            Some((from, to, _)) => match (self.before.get(from), self.before.get(to)) {
+                (Some(&a), Some(&b)) => b.saturating_sub(a),
+                _ => 0,
+            },
+            None => 0,
         }
     }
 
@@ -424,6 +438,8 @@ pub struct WeekRowsBuild {
     ages: usize,
     /// Bucket sizes, then bucket starts.
     start: Vec<u32>,
+    /// Bucket sums, then the sums before each bucket ([`WeekRows::before`]).
+    before: Vec<u64>,
     /// The next free slot of each bucket (copy pass).
     slot: Vec<u32>,
     downloads: Vec<u32>,
@@ -449,6 +465,7 @@ impl WeekRowsBuild {
             weeks: usize::try_from(last as i64 - first as i64 + 1).unwrap_or(0),
             ages: 0,
             start: Vec::new(),
+            before: Vec::new(),
             slot: Vec::new(),
             downloads: Vec::new(),
         }
@@ -480,10 +497,12 @@ impl WeekRowsBuild {
                     }
                 }
                 Phase::Size => {
-                    for &w in weeks {
+                    for (&w, &d) in weeks.iter().zip(downloads) {
                         let k = self.bucket(w, c);
-                        if let Some(x) = self.start.get_mut(k + 1) {
+                        if let (Some(x), Some(sum)) = (self.start.get_mut(k + 1), self.before.get_mut(k + 1))
+                        {
                             *x += 1;
+                            *sum += d as u64;
                         }
                     }
                 }
@@ -518,12 +537,15 @@ impl WeekRowsBuild {
                     return Some(None);
                 }
                 self.start = vec![0u32; self.weeks * self.ages + 1];
+                self.before = vec![0u64; self.weeks * self.ages + 1];
                 self.phase = Phase::Size;
                 None
             }
             Phase::Size => {
                 for b in 1..self.start.len() {
                     self.start[b] += self.start[b - 1];
+                    // At most MAX_ENTRIES (2^24) values below 2^32: no sum reaches 2^56.
+                    self.before[b] = self.before[b].saturating_add(self.before[b - 1]);
                 }
                 self.slot = self.start.clone();
                 self.downloads = vec![0u32; self.entries];
@@ -536,6 +558,7 @@ impl WeekRowsBuild {
                 ages: self.ages,
                 start: std::mem::take(&mut self.start),
                 downloads: std::mem::take(&mut self.downloads),
+                before: std::mem::take(&mut self.before),
             })),
         }
     }
@@ -588,11 +611,22 @@ mod tests {
         assert_eq!(sorted(w.counted(13, Some(4))), vec![4, 2000]);
         assert_eq!(w.counted(9, None), &[] as &[u32]);
         assert_eq!(w.counted(14, Some(3)), &[] as &[u32]);
+        // The counted downloads' sums, worked out from the same rows.
+        assert_eq!(w.counted_total(12, None), 3 + 20 + 1000);
+        assert_eq!(w.counted_total(12, Some(2)), 20 + 1000);
+        assert_eq!(w.counted_total(10, None), 1 + 5 + 100);
+        assert_eq!(w.counted_total(10, Some(52)), 1);
+        assert_eq!(w.counted_total(13, Some(4)), 4 + 2000);
+        assert_eq!(w.counted_total(11, Some(1)), 10);
+        assert_eq!(w.counted_total(9, None), 0);
+        assert_eq!(w.counted_total(14, Some(3)), 0);
         // Only the kept models are laid out.
         let w = WeekRows::build(&rows, &created, &[1, 2]).unwrap();
         assert_eq!(w.len(), 5);
         assert_eq!(w.counted(13, None), &[200]);
         assert_eq!(w.counted(11, Some(1)), &[10]);
+        assert_eq!(w.counted_total(13, None), 200);
+        assert_eq!(w.counted_total(10, None), 5 + 100);
     }
 
     #[test]

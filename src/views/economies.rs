@@ -1725,6 +1725,32 @@ mod tests {
     }
 
     #[test]
+    fn prepared_period_totals_give_the_shares_of_a_fresh_engine() {
+        // With the week rows prepared, the shares' period totals at a level where every model has
+        // a unit come from the layout's sums per (week, age) instead of the rows: the report must
+        // equal, bit for bit, that of an engine that never prepared (which sums the rows), over
+        // the layout tests' option sets, weekly and monthly.
+        let generated = crate::import::synthetic::generate(3000, 11).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        for pairs in LAYOUT_OPTION_SETS {
+            for granularity in ["week", "month"] {
+                let mut all = pairs.to_vec();
+                all.extend([("level", "developer"), ("granularity", granularity)]);
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                let ctx = Context::new(&engine, &options).unwrap();
+                assert!(ctx.week_rows().is_some() && !ctx.credits().any_unknown, "{all:?}");
+                let got = run(&engine, "shares", &options).unwrap();
+                let want = run(&fresh, "shares", &options).unwrap();
+                assert_eq!(got, want, "{all:?}");
+                let rest = f64s(&got, "shares", "downloads");
+                assert!(rest.iter().any(|x| x.unwrap_or(0.0) > 0.0), "{all:?}");
+            }
+        }
+    }
+
+    #[test]
     fn incidence_from_cached_label_sets_equals_a_fresh_engine() {
         let snapshot = || crate::import::synthetic::generate(3000, 5).unwrap();
         let engine = Engine::new(snapshot());
