@@ -470,9 +470,9 @@ function scheduleRender(reason) {
     // it (a map or flows box then takes a few ms instead of 25–30 at 1 M models). Ties keep page order.
     const shown = visible.filter(onScreen).sort((a, b) => (b.computeMs || 0) - (a.computeMs || 0));
     const ahead = visible.filter((slot) => !onScreen(slot));
-    // Every chart's width and colours now, in one layout, before any box changes the page (see
-    // renderView).
-    for (const slot of visible) {
+    // The width and colours of every chart to redraw now, in one layout, before any box changes
+    // the page (see renderView).
+    for (const slot of visible.filter((s) => s.key !== slotKey(s))) {
       slot.chartWidth = slot.node.querySelector(':scope > .hv-chart')?.clientWidth || 0;
       slot.chartColors = themeColors(slot.node);
     }

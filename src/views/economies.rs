@@ -1744,8 +1744,8 @@ mod tests {
                 let got = run(&engine, "shares", &options).unwrap();
                 let want = run(&fresh, "shares", &options).unwrap();
                 assert_eq!(got, want, "{all:?}");
-                let rest = f64s(&got, "shares", "downloads");
-                assert!(rest.iter().any(|x| x.unwrap_or(0.0) > 0.0), "{all:?}");
+                let downloads = f64s(&got, "shares", "downloads");
+                assert!(downloads.iter().any(|x| x.unwrap_or(0.0) > 0.0), "{all:?}");
             }
         }
     }
