@@ -25,7 +25,7 @@ use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{Estimator, SizeGroup};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
-use crate::week_rows::{UnitWeekRows, UnitWeekRowsBuild, WeekRows, WeekRowsBuild};
+use crate::week_rows::{UnitWeekMeasuresBuild, WeekMeasures, WeekMeasuresBuild, WeekRows, WeekRowsBuild};
 use crate::{Error, Result};
 
 /// The week-order layout of one population filter: being built a slice at a time, or done
@@ -35,11 +35,18 @@ enum WeekRowsState {
     Done(Option<Rc<WeekRows>>),
 }
 
-/// The unit chains over the week-order layout of one population filter and level (as
-/// [`WeekRowsState`]).
-enum UnitWeekRowsState {
-    Building(Box<UnitWeekRowsBuild>),
-    Done(Option<Rc<UnitWeekRows>>),
+/// The weekly unit-level measures of every window length over the week-order layout of one
+/// population filter and level (as [`WeekRowsState`]).
+enum UnitWeekMeasuresState {
+    Building(Box<UnitWeekMeasuresBuild>),
+    Done(Option<Rc<WeekMeasures>>),
+}
+
+/// The weekly model-level measures of every window length over the week-order layout of one
+/// population filter (as [`WeekRowsState`]).
+enum WeekMeasuresState {
+    Building(Box<WeekMeasuresBuild>),
+    Done(Rc<WeekMeasures>),
 }
 
 /// Most cells (units × periods, 8 bytes each) of one partition of [`Context::partitioned`]: at
@@ -151,9 +158,13 @@ pub struct EconomiesCache {
     /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
     /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
     label_sets: RefCell<Option<(MaskKey, AttributeLabelSets)>>,
-    /// The unit chains over the week rows ([`UnitWeekRows`]) of the last population filter and
-    /// level that asked for them (with direct attribution), kept like the week rows.
-    unit_week_rows: RefCell<Option<((MaskKey, Level), UnitWeekRowsState)>>,
+    /// The weekly unit-level measures of every window length ([`UnitWeekMeasuresBuild`]) over the
+    /// week rows of the last population filter and level that asked for them (with direct
+    /// attribution), kept like the week rows.
+    unit_week_measures: RefCell<Option<((MaskKey, Level), UnitWeekMeasuresState)>>,
+    /// The weekly model-level measures of every window length ([`WeekMeasures`]) over the week
+    /// rows of the last population filter that asked for them, kept like the week rows.
+    week_measures: RefCell<Option<(MaskKey, WeekMeasuresState)>>,
 }
 
 impl EconomiesCache {
@@ -422,28 +433,63 @@ impl EconomiesCache {
         Ok(made)
     }
 
-    /// The week rows of the population filter of `options` and their chains of units at the
-    /// options' level, when [`EconomiesCache::prepare_unit_week_rows_step`] has made both and the
-    /// attribution is direct.
-    pub fn unit_week_rows(&self, options: &Options) -> Option<(Rc<WeekRows>, Rc<UnitWeekRows>)> {
+    /// The weekly model-level measures of every window length of the population filter of
+    /// `options`, when [`EconomiesCache::prepare_week_measures_step`] has made them.
+    pub fn week_measures(&self, options: &Options) -> Option<Rc<WeekMeasures>> {
+        match &*self.week_measures.borrow() {
+            Some((k, WeekMeasuresState::Done(m))) if *k == mask_key(options) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    /// Makes the weekly model-level measures of every window length ([`WeekMeasures`]) over the
+    /// week rows of the population filter of `options`, at least `budget` values a call (one
+    /// week at least), replacing those of another filter. Needs the week rows done. `None` while
+    /// work is left, else whether the measures are there.
+    pub fn prepare_week_measures_step(&self, options: &Options, budget: usize) -> Option<bool> {
+        let Some(layout) = self.week_rows(options) else {
+            return Some(false);
+        };
+        let key = mask_key(options);
+        let mut slot = self.week_measures.borrow_mut();
+        let mut build = match slot.take() {
+            Some((k, WeekMeasuresState::Done(m))) if k == key => {
+                *slot = Some((k, WeekMeasuresState::Done(m)));
+                return Some(true);
+            }
+            Some((k, WeekMeasuresState::Building(b))) if k == key => b,
+            _ => Box::default(),
+        };
+        let (state, made) = match build.step(&layout, budget) {
+            Some(m) => (WeekMeasuresState::Done(Rc::new(m)), Some(true)),
+            None => (WeekMeasuresState::Building(build), None),
+        };
+        *slot = Some((key, state));
+        made
+    }
+
+    /// The weekly measures of every window length at the options' level, when
+    /// [`EconomiesCache::prepare_unit_week_measures_step`] has made them over the week rows of the
+    /// population filter of `options` and the attribution is direct.
+    pub fn unit_week_measures(&self, options: &Options) -> Option<Rc<WeekMeasures>> {
         if options.attribution != Attribution::Direct || options.level == Level::Model {
             return None;
         }
         let layout = self.week_rows(options)?;
-        match &*self.unit_week_rows.borrow() {
-            Some((k, UnitWeekRowsState::Done(Some(u)))) if *k == (mask_key(options), options.level) => {
-                u.fits(&layout).then(|| (layout.clone(), u.clone()))
+        match &*self.unit_week_measures.borrow() {
+            Some((k, UnitWeekMeasuresState::Done(Some(u)))) if *k == (mask_key(options), options.level) => {
+                u.fits(&layout).then(|| u.clone())
             }
             _ => None,
         }
     }
 
-    /// Makes the chains of `level`'s units (direct attribution) over the week rows of the
-    /// population filter of `options` ([`UnitWeekRows`]), a slice of at most `budget` kept
-    /// models' worth at a time, replacing those of another filter or level. Needs the week rows
-    /// done ([`EconomiesCache::prepare_week_rows_step`]). `None` while work is left, else whether
-    /// the chains are there.
-    pub fn prepare_unit_week_rows_step(
+    /// Makes the weekly measures of every window length of `level`'s units (direct attribution)
+    /// over the week rows of the population filter of `options` ([`UnitWeekMeasuresBuild`]), a
+    /// slice of at most `budget` kept models' worth at a time, replacing those of another filter
+    /// or level. Needs the week rows done ([`EconomiesCache::prepare_week_rows_step`]). `None`
+    /// while work is left, else whether the measures are there.
+    pub fn prepare_unit_week_measures_step(
         &self,
         s: &Snapshot,
         options: &Options,
@@ -454,15 +500,15 @@ impl EconomiesCache {
             return Ok(Some(false));
         };
         let key = (mask_key(options), level);
-        let mut slot = self.unit_week_rows.borrow_mut();
+        let mut slot = self.unit_week_measures.borrow_mut();
         let mut build = match slot.take() {
-            Some((k, UnitWeekRowsState::Done(u))) if k == key => {
+            Some((k, UnitWeekMeasuresState::Done(u))) if k == key => {
                 let made = u.as_ref().is_some_and(|u| u.fits(&layout));
-                *slot = Some((k, UnitWeekRowsState::Done(u)));
+                *slot = Some((k, UnitWeekMeasuresState::Done(u)));
                 return Ok(Some(made));
             }
-            Some((k, UnitWeekRowsState::Building(b))) if k == key => b,
-            // Another filter's or level's chains are dropped first (their memory).
+            Some((k, UnitWeekMeasuresState::Building(b))) if k == key => b,
+            // Another filter's or level's measures are dropped first (their memory).
             _ => {
                 let units = match level {
                     Level::Model => return Ok(Some(false)),
@@ -470,7 +516,7 @@ impl EconomiesCache {
                     Level::Country => s.country.values.len(),
                     Level::OrgType => s.org_type.values.len(),
                 };
-                Box::new(UnitWeekRowsBuild::new(&layout, units))
+                Box::new(UnitWeekMeasuresBuild::new(&layout, units))
             }
         };
         drop(slot);
@@ -499,11 +545,11 @@ impl EconomiesCache {
         let (state, made) = match step {
             Some(u) => {
                 let made = u.is_some();
-                (UnitWeekRowsState::Done(u.map(Rc::new)), Some(made))
+                (UnitWeekMeasuresState::Done(u.map(Rc::new)), Some(made))
             }
-            None => (UnitWeekRowsState::Building(build), None),
+            None => (UnitWeekMeasuresState::Building(build), None),
         };
-        *self.unit_week_rows.borrow_mut() = Some((key, state));
+        *self.unit_week_measures.borrow_mut() = Some((key, state));
         Ok(made)
     }
 
@@ -909,10 +955,17 @@ impl<'a> Context<'a> {
         self.cache.week_rows(self.options)
     }
 
-    /// The week rows and their chains of units at the options' level ([`UnitWeekRows`]), when
-    /// they have been prepared for this population filter and level, with direct attribution.
-    pub fn unit_week_rows(&self) -> Option<(Rc<WeekRows>, Rc<UnitWeekRows>)> {
-        self.cache.unit_week_rows(self.options)
+    /// The weekly model-level measures of every window length ([`WeekMeasures`]), when they have
+    /// been prepared for this population filter.
+    pub fn week_measures(&self) -> Option<Rc<WeekMeasures>> {
+        self.cache.week_measures(self.options)
+    }
+
+    /// The weekly measures of every window length at the options' level
+    /// ([`UnitWeekMeasuresBuild`]), when they have been prepared for this population filter and
+    /// level, with direct attribution.
+    pub fn unit_week_measures(&self) -> Option<Rc<WeekMeasures>> {
+        self.cache.unit_week_measures(self.options)
     }
 
     /// The relation set of attribution and flows (default: all).

@@ -98,6 +98,131 @@ pub fn measures_of_counts(values: &mut [u32]) -> Measures {
     with_histogram(|h| measures_counted(values, h))
 }
 
+/// [`measures_of_counts`] of a list of whole counts that grows: [`GrowingCounts::measures`]
+/// gives, bit for bit, what `measures_of_counts` gives for every value added since the last
+/// [`GrowingCounts::clear`]. Both sum over the values in ascending order (the histogram of the
+/// small ones, then the larger ones sorted), so the order the values came in does not matter,
+/// and a value is counted once however many lists it ends up in. The weekly model-level measures
+/// of every window length come from it: a week's values added one age at a time, the measures
+/// taken after each (see [`crate::week_rows::WeekMeasures`]).
+pub struct GrowingCounts {
+    histogram: Histogram,
+    /// The values of [`COUNTED_BELOW`] and more, ascending.
+    others: Vec<u32>,
+    /// Values added, zeros included (as `measures_of_counts` compares its input's length with
+    /// [`COUNT_FROM`]).
+    len: usize,
+    /// Values above zero, and their sum.
+    units: usize,
+    total: u64,
+}
+
+impl Default for GrowingCounts {
+    fn default() -> Self {
+        GrowingCounts {
+            histogram: Histogram {
+                counts: vec![0; COUNTED_BELOW],
+                occupied: vec![0; COUNTED_BELOW / 64],
+            },
+            others: Vec::new(),
+            len: 0,
+            units: 0,
+            total: 0,
+        }
+    }
+}
+
+impl GrowingCounts {
+    /// Appends `values` to the list.
+    pub fn add(&mut self, values: &[u32]) {
+        self.len += values.len();
+        for &x in values {
+            self.insert(x);
+        }
+    }
+
+    /// Replaces a value of the list, `old`, with `new` (a unit's sum that grew).
+    pub fn replace(&mut self, old: u32, new: u32) {
+        if old != new {
+            self.remove(old);
+            self.insert(new);
+        }
+    }
+
+    fn insert(&mut self, x: u32) {
+        if x == 0 {
+            return;
+        }
+        self.units += 1;
+        self.total += x as u64;
+        let b = x as usize;
+        if b < COUNTED_BELOW {
+            self.histogram.count(b);
+            if let Some(word) = self.histogram.occupied.get_mut(b / 64) {
+                *word |= 1 << (b % 64);
+            }
+        } else {
+            let at = self.others.partition_point(|&o| o <= x);
+            self.others.insert(at, x);
+        }
+    }
+
+    /// Takes out one copy of `x`, which must be in the list.
+    fn remove(&mut self, x: u32) {
+        if x == 0 {
+            return;
+        }
+        self.units = self.units.saturating_sub(1);
+        self.total = self.total.saturating_sub(x as u64);
+        let b = x as usize;
+        if b < COUNTED_BELOW {
+            if let Some(c) = self.histogram.counts.get_mut(b) {
+                *c = c.saturating_sub(1);
+                if *c == 0 {
+                    if let Some(word) = self.histogram.occupied.get_mut(b / 64) {
+                        *word &= !(1 << (b % 64));
+                    }
+                }
+            }
+        } else {
+            let at = self.others.partition_point(|&o| o < x);
+            if self.others.get(at) == Some(&x) {
+                self.others.remove(at);
+            }
+        }
+    }
+
+    /// What [`measures_of_counts`] gives for the values added since the last clear.
+    pub fn measures(&self) -> Measures {
+        if self.len < COUNT_FROM {
+            // As `measures_of_counts` below the threshold: the positive values sorted, as floats.
+            let mut floats: Vec<f64> = self
+                .histogram
+                .ascending()
+                .flat_map(|(v, c)| std::iter::repeat_n(v as f64, c as usize))
+                .chain(self.others.iter().map(|&x| x as f64))
+                .collect();
+            return measures_sorted(&mut floats);
+        }
+        let total = self.total as f64;
+        if self.units == 0 {
+            return Measures {
+                units: 0,
+                total: total + 0.0,
+                ..Default::default()
+            };
+        }
+        measures_of_histogram(self.units, total, &self.histogram, &self.others)
+    }
+
+    /// Forgets every value added.
+    pub fn clear(&mut self) {
+        self.histogram.clear();
+        self.others.clear();
+        (self.len, self.units, self.total) = (0, 0, 0);
+    }
+}
+
 /// Counts of whole numbers below [`COUNTED_BELOW`], and one bit per count that is not zero: a
 /// period's values fill a few hundred of the 16 384 bins, and the bits let the walks in order of
 /// value skip the empty ones 64 at a time.
@@ -306,6 +431,18 @@ fn measures_counted_dirty<T: Downloads>(values: &mut [T], histogram: &mut Histog
     histogram.mark_occupied(highest);
     let others = &mut values[..others];
     T::sort(others);
+    measures_of_histogram(n, total, histogram, others)
+}
+
+/// The measures of `n` positive values adding up to `total` (> 0): those below [`COUNTED_BELOW`]
+/// counted in `histogram` (its bits set), the others in `others`, ascending. The sums run over the
+/// values in ascending order, so they depend on the values only, not on the order they came in.
+fn measures_of_histogram<T: Downloads>(
+    n: usize,
+    total: f64,
+    histogram: &Histogram,
+    others: &[T],
+) -> Measures {
     // Ascending: the sorted others below v, then the counted copies of v.
     let (mut squares, mut weighted, mut rank) = (0.0, 0.0, 0usize);
     let mut j = 0;
@@ -563,6 +700,88 @@ mod tests {
         assert_eq!((m.units, m.total), (4, 10.0));
         assert!(close(m.hhi, 0.30) && close(m.gini, 0.25));
         assert_eq!(measures_of_counts(&mut vec![0; 3000]).hhi, None);
+    }
+
+    #[test]
+    fn growing_counts_measure_as_the_whole_list() {
+        // Lists grown in chunks of uneven size (zeros, values at and above the histogram's limit,
+        // across the sorting threshold, an empty chunk), each prefix against `measures_of_counts`
+        // of the same values: equal bit for bit, as the weekly table of window lengths needs.
+        let bits = |m: Measures| {
+            (
+                m.units,
+                m.total.to_bits(),
+                [m.hhi, m.gini, m.top1, m.top10, m.top100].map(|x| x.map(f64::to_bits)),
+            )
+        };
+        let mut rng = crate::rng::Rng::new(5);
+        let mut growing = GrowingCounts::default();
+        for round in 0..2 {
+            growing.clear();
+            let mut all: Vec<u32> = Vec::new();
+            assert_eq!(bits(growing.measures()), bits(measures_of_counts(&mut [])));
+            for chunk in [1, 0, 700, 1300, 47, 5000, 20_000, 3] {
+                let values: Vec<u32> = (0..chunk)
+                    .map(|i| match (i + round) % 11 {
+                        0 => 0,
+                        1 => (rng.f64() * 1e8) as u32,
+                        2 => COUNTED_BELOW as u32,
+                        3 => COUNTED_BELOW as u32 - 1,
+                        _ => (rng.f64() * rng.f64() * 3000.0) as u32,
+                    })
+                    .collect();
+                growing.add(&values);
+                all.extend_from_slice(&values);
+                let expected = measures_of_counts(&mut all.clone());
+                assert_eq!(
+                    bits(growing.measures()),
+                    bits(expected),
+                    "round {round}, {} values",
+                    all.len()
+                );
+            }
+        }
+        // Values replaced by larger ones (a unit's sum growing), within the histogram, across its
+        // limit and above it, and from zero: against the list with the same replacements.
+        let mut rng = crate::rng::Rng::new(9);
+        growing.clear();
+        let mut list: Vec<u32> = (0..4000).map(|i| (i % 5) * (rng.f64() * 900.0) as u32).collect();
+        growing.add(&list);
+        for step in 0..3000usize {
+            let i = (rng.f64() * list.len() as f64) as usize % list.len();
+            let grown = list[i] + [1, 700, 9000, 20_000][step % 4];
+            growing.replace(list[i], grown);
+            list[i] = grown;
+            if step % 500 == 0 || step == 2999 {
+                assert_eq!(
+                    bits(growing.measures()),
+                    bits(measures_of_counts(&mut list.clone())),
+                    "{step}"
+                );
+            }
+        }
+        // Bins emptied by a replacement must not reach the top 100 (fifty single values moved
+        // up, the next fifty largest from the many small ones).
+        growing.clear();
+        let mut list: Vec<u32> = (0..2500).map(|i| i % 40 + 1).chain(100..150).collect();
+        growing.add(&list);
+        for v in 100..150u32 {
+            growing.replace(v, v + 1000);
+        }
+        list.iter_mut().filter(|x| **x >= 100).for_each(|x| *x += 1000);
+        assert_eq!(bits(growing.measures()), bits(measures_of_counts(&mut list)));
+        // By hand: 0, 3, 1 then 4, 2 → four units, total 10, HHI 0.30 (as above).
+        growing.clear();
+        growing.add(&[0, 3, 1]);
+        assert_eq!((growing.measures().units, growing.measures().total), (2, 4.0));
+        growing.add(&[4, 2]);
+        let m = growing.measures();
+        assert_eq!((m.units, m.total), (4, 10.0));
+        assert!(close(m.hhi, 0.30) && close(m.gini, 0.25));
+        // Only zeros, past the threshold: no units, no measures.
+        growing.clear();
+        growing.add(&[0; 3000]);
+        assert_eq!((growing.measures().units, growing.measures().hhi), (0, None));
     }
 
     #[test]

@@ -47,9 +47,11 @@ impl Engine {
     /// Builds ahead of need what makes later changes of the window faster for the population
     /// filter of `options`: the kept rows in week and age order, which the weekly model-level
     /// concentration then reads ([`crate::week_rows`]), the kept models' label sets of every
-    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]), and the developers'
-    /// chains over those rows, which the weekly developer-level concentration reads
-    /// ([`crate::week_rows::UnitWeekRows`]). For interactive use,
+    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]), then the weekly
+    /// concentration measures of every window length of the developers
+    /// ([`crate::week_rows::UnitWeekMeasuresBuild`]) and of the models
+    /// ([`crate::week_rows::WeekMeasures`]), which the weekly concentration at those levels then
+    /// reads instead of measuring each week again. For interactive use,
     /// when idle; a single report does not need it. Returns whether the week-order layout is there
     /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {
@@ -62,8 +64,8 @@ impl Engine {
 
     /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
     /// at most `budget` kept models' worth of the week-order build, or then the label sets of one
-    /// attribute, or then as much of the developers' chains (at 1 M models, slices of 8192 took at
-    /// most 23–33 ms in Chromium, the longest in the chains), and resumes
+    /// attribute, or then as much of the developers' measures, or then of the models' (at 1 M
+    /// models, slices of 8192 took at most 22–41 ms in Chromium), and resumes
     /// where the last call for the same population filter stopped. `None` while work is left,
     /// else what [`Engine::prepare`] returns.
     pub fn prepare_step(&self, options: &Options, budget: usize) -> Result<Option<bool>> {
@@ -76,10 +78,15 @@ impl Engine {
         if !crate::views::economies::prepare_label_sets_step(self, options)? {
             return Ok(None);
         }
-        let chains =
-            self.economies
-                .prepare_unit_week_rows_step(&self.snapshot, options, Level::Developer, budget)?;
-        Ok(chains.map(|_| made))
+        if self
+            .economies
+            .prepare_unit_week_measures_step(&self.snapshot, options, Level::Developer, budget)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let measures = self.economies.prepare_week_measures_step(options, budget);
+        Ok(measures.map(|_| made))
     }
 
     /// Computes one view (see [`views::VIEWS`]).

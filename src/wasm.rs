@@ -123,9 +123,10 @@ impl Engine {
 
     /// Builds ahead of need what makes later changes of the rolling window faster for the
     /// population filter of `options` (the kept rows in week order, then the incidence view's
-    /// label sets, then the developers' chains over those rows); call it when idle. Returns
-    /// whether the week-order layout is there. With `budget`, does at most that many models' worth
-    /// of the layout or the chains per call (8192 took at most 23–33 ms in Chromium at 1 M models),
+    /// label sets, then the weekly concentration measures of every window length, developers'
+    /// and models'); call it when idle. Returns whether the week-order layout is there. With
+    /// `budget`, does at most that many models' worth of the layout or the measures per call
+    /// (8192 took at most 22–41 ms in Chromium at 1 M models),
     /// or the label sets of one attribute, and returns `undefined` while work is left: call again
     /// (with the same population filter) to resume. Not in the widget's build (feature `prepare`).
     #[cfg(feature = "prepare")]

@@ -513,9 +513,10 @@ function scheduleRender(reason) {
 /**
  * After the boxes are drawn, when the browser is idle, the engine prepares what makes the next
  * change of the rolling window faster for the current population filter (`Engine.prepare`: the
- * kept rows in week and age order, which the model-level concentration reads, then the label sets
- * of the incidence view's attributes, one attribute a slice). The engine builds
- * it once per population filter (about 0.6 s in all at 1 M models, a few tens of ms at 100 k),
+ * kept rows in week and age order, then the label sets of the incidence view's attributes, one
+ * attribute a slice, then the weekly concentration measures of every window length, developers'
+ * and models', which those boxes then read). The engine builds
+ * it once per population filter (about 1–2 s in all at 1 M models, a few tens of ms at 100 k),
  * in slices of PREPARE_SLICE_MODELS models run while the browser is idle, so that a click or a
  * key press waits for one slice at most, not for the whole build. A newer drawing stops the
  * slices; its own call resumes the build (or starts another for a new filter). Once the layout

@@ -236,24 +236,34 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let np = periods.len();
     // Each unit's downloads in each period, gathered by period (the measures need no unit names).
     let weekly_direct = ctx.options.attribution == Attribution::Direct && periods.is_weekly();
-    // Weekly, direct: each week's counted values from the layouts `Engine::prepare` made for the
-    // population filter, when they are there: one slice of the kept rows in week and age order at
-    // the model level, the units' chains over it at another.
-    let prepared = match (weekly_direct, ctx.options.level) {
+    // Weekly, direct: the measures of every window length that `Engine::prepare` made for the
+    // population filter, when they are there; at the model level, while they are being made, each
+    // week's counted values as one slice of the kept rows in week and age order.
+    let table = match (weekly_direct, ctx.options.level) {
         (false, _) => None,
-        (true, Level::Model) => ctx.week_rows().map(|rows| (rows, None)),
-        (true, _) => ctx.unit_week_rows().map(|(rows, units)| (rows, Some(units))),
+        (true, Level::Model) => ctx.week_measures(),
+        (true, _) => ctx.unit_week_measures(),
     };
-    let m: Vec<_> = if let Some((rows, units)) = prepared {
+    let layout = match (weekly_direct, ctx.options.level) {
+        (true, Level::Model) => ctx.week_rows(),
+        _ => None,
+    };
+    let m: Vec<_> = if let Some(table) = table {
+        (0..np)
+            .map(|p| {
+                let week = periods.first_week + p as i32;
+                table
+                    .get(week, ctx.options.window_weeks)
+                    .unwrap_or_else(|| measures_of_counts(&mut []))
+            })
+            .collect()
+    } else if let Some(rows) = layout {
         let mut values = Vec::new();
         (0..np)
             .map(|p| {
                 values.clear();
-                let (week, window) = (periods.first_week + p as i32, ctx.options.window_weeks);
-                match &units {
-                    Some(units) => units.counted(&rows, week, window, &mut values),
-                    None => values.extend_from_slice(rows.counted(week, window)),
-                }
+                let week = periods.first_week + p as i32;
+                values.extend_from_slice(rows.counted(week, ctx.options.window_weeks));
                 measures_of_counts(&mut values)
             })
             .collect()
@@ -1659,10 +1669,19 @@ mod tests {
                 assert!(engine.prepare(&options).unwrap(), "{all:?}");
                 let report = run(&engine, "concentration", &options).unwrap();
                 let ctx = Context::new(&engine, &options).unwrap();
-                assert!(ctx.week_rows().is_some(), "{all:?}");
+                let rows = ctx.week_rows().expect("the layout");
+                assert!(ctx.week_measures().is_some(), "{all:?}");
                 let periods = ctx.periods().unwrap();
                 let mut want: Vec<Measures> = Vec::new();
                 ctx.for_each_week_of_model_values(&periods, |_, v| want.push(measures_of_counts(v)));
+                // The layout's slices too (what the box reads while the measures are being made).
+                let window = options.window_weeks;
+                let sliced: Vec<Measures> = (0..periods.len())
+                    .map(|p| {
+                        measures_of_counts(&mut rows.counted(periods.first_week + p as i32, window).to_vec())
+                    })
+                    .collect();
+                assert_eq!(sliced, want, "{all:?}");
                 let got = |col: &str| f64s(&report, "concentration", col);
                 let col = |f: fn(&Measures) -> Option<f64>| want.iter().map(f).collect::<Vec<_>>();
                 assert_eq!(want.len(), periods.len());
@@ -1679,9 +1698,9 @@ mod tests {
     }
 
     #[test]
-    fn unit_chains_give_the_unit_by_unit_measures() {
-        // The weekly developer- and country-level measures read from the units' chains over the
-        // week rows (`UnitWeekRows`, after `Engine::prepare`; the country's made here) against an
+    fn unit_week_measures_give_the_unit_by_unit_measures() {
+        // The weekly developer- and country-level measures of every window length made over the
+        // week rows (`UnitWeekMeasuresBuild`, after `Engine::prepare`; the country's made here) against an
         // engine that never prepared anything (its pass sums every counted row into its unit),
         // bit for bit, over the same option sets as the model-level test.
         let generated = crate::import::synthetic::generate(3000, 11).unwrap();
@@ -1696,7 +1715,7 @@ mod tests {
                     assert!(engine.prepare(&options).unwrap(), "{all:?}");
                     let cache = engine.economies();
                     let made = loop {
-                        let step = cache.prepare_unit_week_rows_step(
+                        let step = cache.prepare_unit_week_measures_step(
                             &engine.snapshot,
                             &options,
                             options.level,
@@ -1709,7 +1728,7 @@ mod tests {
                     assert!(made, "{all:?}");
                     assert!(Context::new(&engine, &options)
                         .unwrap()
-                        .unit_week_rows()
+                        .unit_week_measures()
                         .is_some());
                     let got = run(&engine, "concentration", &options).unwrap();
                     let want = run(&fresh, "concentration", &options).unwrap();
@@ -1718,9 +1737,12 @@ mod tests {
                     assert!(units.iter().any(|u| u.unwrap_or(0.0) > 1.0), "{all:?}");
                 }
             }
-            // Root attribution does not read the chains.
+            // Root attribution does not read them.
             let root = Options::from_pairs([("level", "developer"), ("attribution", "root")]).unwrap();
-            assert!(Context::new(&engine, &root).unwrap().unit_week_rows().is_none());
+            assert!(Context::new(&engine, &root)
+                .unwrap()
+                .unit_week_measures()
+                .is_none());
         }
     }
 
@@ -1801,27 +1823,44 @@ mod tests {
         // the passes.
         assert_eq!(incidence_attributes().count(), 13);
         assert_eq!(slices, 1 + 3 * kept.div_ceil(10) + 12, "{kept} kept models");
-        // Then the developers' chains: a pass of the kept models, 10 a slice, and the weeks, at
+        // Then the developers' measures: a pass of the kept models, 10 a slice, and the weeks, at
         // least one a slice (10 × ENTRIES_PER_MODEL entries' worth).
         let with_developers = Options::from_pairs([("min-downloads", "0"), ("level", "developer")]).unwrap();
-        let mut chain_slices = 0;
-        while engine.prepare_step(&other, 10).unwrap().is_none() {
-            chain_slices += 1;
-            assert!(Context::new(&engine, &with_developers)
+        let developers_done = |e: &Engine| {
+            Context::new(e, &with_developers)
                 .unwrap()
-                .unit_week_rows()
-                .is_none());
+                .unit_week_measures()
+                .is_some()
+        };
+        let mut unit_slices = 0;
+        while !developers_done(&engine) {
+            assert_eq!(engine.prepare_step(&other, 10).unwrap(), None);
+            unit_slices += 1;
         }
-        let entries = Context::new(&engine, &other).unwrap().week_rows().unwrap().len();
-        assert!(chain_slices >= kept.div_ceil(10), "{chain_slices}");
+        let layout = Context::new(&engine, &other).unwrap().week_rows().unwrap();
+        assert!(unit_slices >= kept.div_ceil(10), "{unit_slices}");
         let per_slice = 10 * crate::week_rows::ENTRIES_PER_MODEL;
         assert!(
-            chain_slices <= kept.div_ceil(10) + entries.div_ceil(per_slice),
-            "{chain_slices}"
+            unit_slices <= kept.div_ceil(10) + layout.len().div_ceil(per_slice),
+            "{unit_slices}"
         );
-        assert!(Context::new(&engine, &with_developers)
+        // Then the models' measures, at least a week a slice.
+        let with_models = Options::from_pairs([("min-downloads", "0"), ("level", "model")]).unwrap();
+        let mut model_slices = 0;
+        while engine.prepare_step(&other, 10).unwrap().is_none() {
+            model_slices += 1;
+            assert!(Context::new(&engine, &with_models)
+                .unwrap()
+                .week_measures()
+                .is_none());
+        }
+        assert!(
+            model_slices >= 1,
+            "the last slice of the developers did not start the models"
+        );
+        assert!(Context::new(&engine, &with_models)
             .unwrap()
-            .unit_week_rows()
+            .week_measures()
             .is_some());
         assert!(engine
             .economies()
