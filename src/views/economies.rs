@@ -1798,6 +1798,60 @@ mod tests {
     }
 
     #[test]
+    fn sizes_give_the_entries_sorted_by_the_standard_library() {
+        // The downloaded rows of the sizes view (entries put in order of size by a radix sort)
+        // against the entries of the same pass sorted by size rank with the standard library's
+        // stable sort and measured year by year, bit for bit, over the layout tests' option sets,
+        // twice each.
+        let engine = Engine::new(crate::import::synthetic::generate(3000, 13).unwrap());
+        for pairs in LAYOUT_OPTION_SETS {
+            let options = Options::from_pairs(pairs.iter().copied()).unwrap();
+            for _ in 0..2 {
+                let report = run(&engine, "sizes", &options).unwrap();
+                let ctx = Context::new(&engine, &options).unwrap();
+                let fit = ctx.cache.estimator(ctx.s, options.seed);
+                let years = ctx.periods_of(Granularity::Year).unwrap();
+                let mut entries: Vec<(u32, usize, f64)> = Vec::new();
+                ctx.for_each_model_period(&years, |m, p, v| match fit.size_rank[m] {
+                    NO_SIZE => {}
+                    r => entries.push((r, p, v)),
+                });
+                entries.sort_by_key(|e| e.0);
+                let basis = strs(&report, "sizes", "basis");
+                let column = |c: &str| f64s(&report, "sizes", c);
+                let (n, mean, median, weight) = (column("n"), column("mean"), column("median"), column("weight"));
+                let (q25, q75) = (column("q25"), column("q75"));
+                let mut compared = 0;
+                for p in 0..years.len() {
+                    let ranked: Vec<(u32, f64)> =
+                        entries.iter().filter(|e| e.1 == p).map(|e| (e.0, e.2)).collect();
+                    if ranked.is_empty() {
+                        continue;
+                    }
+                    let (want, _, _) =
+                        crate::sizes::summary_and_density(&ranked, &fit.size_by_rank, &fit.log_size_by_rank);
+                    let year: f64 = years.labels[p].parse().unwrap();
+                    let years_col = column("year");
+                    let row = (0..basis.len())
+                        .find(|&i| basis[i] == "downloaded" && years_col[i] == Some(year))
+                        .unwrap();
+                    let bits = |x: Option<f64>| x.map(f64::to_bits);
+                    assert_eq!(n[row], Some(want.n as f64), "{pairs:?} {year}");
+                    assert_eq!(bits(weight[row]), bits(Some(want.weight)), "{pairs:?} {year}");
+                    assert_eq!(bits(mean[row]), bits(want.mean), "{pairs:?} {year}");
+                    assert_eq!(bits(median[row]), bits(want.median), "{pairs:?} {year}");
+                    assert_eq!(bits(q25[row]), bits(want.q25), "{pairs:?} {year}");
+                    assert_eq!(bits(q75[row]), bits(want.q75), "{pairs:?} {year}");
+                    compared += 1;
+                }
+                assert!(compared >= 2, "{pairs:?}");
+                engine.clear_option_caches();
+            }
+        }
+    }
+
+
+    #[test]
     fn prepare_in_slices_resumes_and_restarts_for_another_filter() {
         let engine = Engine::new(crate::import::synthetic::generate(2000, 3).unwrap());
         let defaults = Options::default();
