@@ -669,21 +669,34 @@ mod tests {
         assert_eq!(measures(&mut z).total.to_bits(), 0.0f64.to_bits());
     }
 
+    /// `len` whole counts of every awkward kind, picked by `(i + shift) % kinds`: zeros, large
+    /// ones, the histogram's limit and the count just below it, and many small ones (below
+    /// `small`, heavy-tailed).
+    fn awkward_counts(
+        rng: &mut crate::rng::Rng,
+        len: usize,
+        kinds: usize,
+        shift: usize,
+        small: f64,
+    ) -> Vec<u32> {
+        (0..len)
+            .map(|i| match (i + shift) % kinds {
+                0 => 0,
+                1 => (rng.f64() * 1e8) as u32,
+                2 => COUNTED_BELOW as u32,
+                3 => COUNTED_BELOW as u32 - 1,
+                _ => (rng.f64() * rng.f64() * small) as u32,
+            })
+            .collect()
+    }
+
     #[test]
     fn whole_counts_measure_as_their_floats() {
         // The u32 path (model level) against sorting the same values as floats, below and above
         // the histogram's limit and the sorting threshold, with zeros.
         let mut rng = crate::rng::Rng::new(11);
         for len in [4, COUNT_FROM - 1, COUNT_FROM, 30_000] {
-            let v: Vec<u32> = (0..len)
-                .map(|i| match i % 7 {
-                    0 => 0,
-                    1 => (rng.f64() * 1e8) as u32,
-                    2 => COUNTED_BELOW as u32,
-                    3 => COUNTED_BELOW as u32 - 1,
-                    _ => (rng.f64() * rng.f64() * 4000.0) as u32,
-                })
-                .collect();
+            let v = awkward_counts(&mut rng, len, 7, 0, 4000.0);
             let mut floats: Vec<f64> = v.iter().map(|&x| x as f64).collect();
             let (x, y) = (measures_of_counts(&mut v.clone()), measures_sorted(&mut floats));
             assert_eq!(x.units, y.units, "{len}");
@@ -721,15 +734,7 @@ mod tests {
             let mut all: Vec<u32> = Vec::new();
             assert_eq!(bits(growing.measures()), bits(measures_of_counts(&mut [])));
             for chunk in [1, 0, 700, 1300, 47, 5000, 20_000, 3] {
-                let values: Vec<u32> = (0..chunk)
-                    .map(|i| match (i + round) % 11 {
-                        0 => 0,
-                        1 => (rng.f64() * 1e8) as u32,
-                        2 => COUNTED_BELOW as u32,
-                        3 => COUNTED_BELOW as u32 - 1,
-                        _ => (rng.f64() * rng.f64() * 3000.0) as u32,
-                    })
-                    .collect();
+                let values = awkward_counts(&mut rng, chunk, 11, round, 3000.0);
                 growing.add(&values);
                 all.extend_from_slice(&values);
                 let expected = measures_of_counts(&mut all.clone());
