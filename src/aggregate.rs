@@ -1027,7 +1027,10 @@ impl<'a> Context<'a> {
 
     /// `(model, window-filtered downloads)` of every kept model, in model order.
     pub fn counted_totals(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
-        let donor = self.cache.window_donor(&self.windowed);
+        // A donor only matters when the totals are still to be made.
+        let donor = (!self.windowed.has_totals())
+            .then(|| self.cache.window_donor(&self.windowed))
+            .flatten();
         let totals = self.windowed.totals_from(
             &self.rows,
             Some(&self.mask.kept_models),

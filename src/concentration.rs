@@ -102,9 +102,9 @@ pub fn measures_of_counts(values: &mut [u32]) -> Measures {
 /// gives, bit for bit, what `measures_of_counts` gives for every value added since the last
 /// [`GrowingCounts::clear`]. Both sum over the values in ascending order (the histogram of the
 /// small ones, then the larger ones sorted), so the order the values came in does not matter,
-/// and a value is counted once however many lists it ends up in. The weekly model-level measures
-/// of every window length come from it: a week's values added one age at a time, the measures
-/// taken after each (see [`crate::week_rows::WeekMeasures`]).
+/// and a value is counted once however many lists it ends up in. The weekly measures of every
+/// window length come from it: a week's values added one age at a time (a unit's value replaced
+/// by its larger sum), the measures taken after each (see [`crate::week_rows::WeekMeasures`]).
 pub struct GrowingCounts {
     histogram: Histogram,
     /// The values of [`COUNTED_BELOW`] and more, ascending.

@@ -84,6 +84,24 @@ impl WeekRows {
         }
     }
 
+    /// The entries of bucket `b` (empty outside the layout).
+    fn bucket_entries(&self, b: usize) -> std::ops::Range<usize> {
+        match (self.start.get(b), self.start.get(b + 1)) {
+            (Some(&a), Some(&z)) => a as usize..z as usize,
+            _ => 0..0,
+        }
+    }
+
+    /// The bucket of the oldest age with entries in week slot `k` (0 when none): buckets 1 to
+    /// `ages − 2` hold ages 0 up, and a longer window counts the same entries.
+    fn last_age_bucket(&self, k: usize) -> usize {
+        let base = k * self.ages;
+        (1..self.ages.saturating_sub(1))
+            .rev()
+            .find(|&j| !self.bucket_entries(base + j).is_empty())
+            .unwrap_or(0)
+    }
+
     /// The buckets `from..to` that count in `week`; `None` for a week outside the layout.
     fn counted_range(&self, week: i32, window: Option<u32>) -> Option<(usize, usize)> {
         let k = usize::try_from(week as i64 - self.first_week as i64)
@@ -231,12 +249,8 @@ impl UnitWeekMeasuresBuild {
             return None;
         }
         self.entry_unit = Vec::new();
-        Some(Some(WeekMeasures {
-            first_week: layout.first_week,
-            ages: layout.ages,
-            by_window: std::mem::take(&mut self.by_window),
-            all: std::mem::take(&mut self.all),
-        }))
+        let (by_window, all) = (std::mem::take(&mut self.by_window), std::mem::take(&mut self.all));
+        Some(Some(WeekMeasures::of(layout, by_window, all)))
     }
 
     /// Measures week slot `k` for every window; returns its entries, or `None` when a unit's sum
@@ -244,17 +258,8 @@ impl UnitWeekMeasuresBuild {
     fn measure_week(&mut self, layout: &WeekRows, k: usize) -> Option<usize> {
         let ages = layout.ages;
         let base = k * ages;
-        let bounds = |b: usize| {
-            let a = layout.start.get(base + b).copied().unwrap_or(0) as usize;
-            let z = layout.start.get(base + b + 1).copied().unwrap_or(0) as usize;
-            a..z
-        };
-        // Buckets 1..=ages − 2 hold ages 0 up to the largest (see `WeekRows`); a window longer
-        // than the last age with entries counts the same units.
-        let last_age = (1..ages.saturating_sub(1))
-            .rev()
-            .find(|&j| !bounds(j).is_empty())
-            .unwrap_or(0);
+        let bounds = |b: usize| layout.bucket_entries(base + b);
+        let last_age = layout.last_age_bucket(k);
         let stamp = k as u32 + 1;
         self.growing.clear();
         let mut by_window = Vec::with_capacity(last_age + 1);
@@ -460,6 +465,16 @@ pub struct WeekMeasures {
 }
 
 impl WeekMeasures {
+    /// The measures made from `layout`, per week slot.
+    fn of(layout: &WeekRows, by_window: Vec<Vec<Measures>>, all: Vec<Measures>) -> WeekMeasures {
+        WeekMeasures {
+            first_week: layout.first_week,
+            ages: layout.ages,
+            by_window,
+            all,
+        }
+    }
+
     /// Whether these were made from `layout` (its weeks and ages).
     pub fn fits(&self, layout: &WeekRows) -> bool {
         (self.first_week, self.ages, self.all.len()) == (layout.first_week, layout.ages, layout.weeks)
@@ -493,49 +508,40 @@ pub struct WeekMeasuresBuild {
 }
 
 impl WeekMeasuresBuild {
-    /// Measures the weeks of `layout` (the same at every call) until at least `budget` values are
-    /// added (at least one week). `Some` when every week is done, `None` while work is left.
+    /// Measures the weeks of `layout` (the same at every call) until their entries reach
+    /// `budget` (at least one week a call). `Some` when every week is done, `None` while work is left.
     pub fn step(&mut self, layout: &WeekRows, budget: usize) -> Option<WeekMeasures> {
-        let ages = layout.ages;
-        let bucket = |b: usize| match (layout.start.get(b), layout.start.get(b + 1)) {
-            (Some(&a), Some(&e)) => layout.downloads.get(a as usize..e as usize).unwrap_or(&[]),
-            _ => &[],
-        };
-        let mut added = 0;
-        while self.next < layout.weeks && (added == 0 || added < budget) {
+        let (ages, mut added) = (layout.ages, 0);
+        let values = |b: usize| layout.downloads.get(layout.bucket_entries(b)).unwrap_or(&[]);
+        while self.next < layout.weeks {
             let base = self.next * ages;
-            // Buckets 1..=ages − 2 hold ages 0 up to the largest (see `WeekRows`).
-            let last_age = (1..ages.saturating_sub(1))
-                .rev()
-                .find(|&j| !bucket(base + j).is_empty())
-                .unwrap_or(0);
+            let last_age = layout.last_age_bucket(self.next);
             self.growing.clear();
             let mut by_window = Vec::with_capacity(last_age + 1);
             by_window.push(self.growing.measures());
             for j in 1..=last_age {
-                let values = bucket(base + j);
-                self.growing.add(values);
-                added += values.len().max(1);
+                self.growing.add(values(base + j));
                 by_window.push(self.growing.measures());
             }
             // Without a window: the rows before their model's creation week (bucket 0) and those
             // of models without one (the last bucket) count too.
-            let rest = [base].into_iter().chain(base + last_age + 1..base + ages);
-            for b in rest {
-                let values = bucket(b);
-                self.growing.add(values);
-                added += values.len();
+            for b in [base].into_iter().chain(base + last_age + 1..base + ages) {
+                self.growing.add(values(b));
             }
             self.all.push(self.growing.measures());
             self.by_window.push(by_window);
             self.next += 1;
-            added = added.max(1);
+            added += layout
+                .bucket_entries(base)
+                .start
+                .abs_diff(layout.bucket_entries(base + ages - 1).end);
+            if added >= budget {
+                break;
+            }
         }
-        (self.next >= layout.weeks).then(|| WeekMeasures {
-            first_week: layout.first_week,
-            ages,
-            by_window: std::mem::take(&mut self.by_window),
-            all: std::mem::take(&mut self.all),
+        (self.next >= layout.weeks).then(|| {
+            let (by_window, all) = (std::mem::take(&mut self.by_window), std::mem::take(&mut self.all));
+            WeekMeasures::of(layout, by_window, all)
         })
     }
 }
