@@ -47,11 +47,13 @@ impl Engine {
     /// Builds ahead of need what makes later changes of the window faster for the population
     /// filter of `options`: the kept rows in week and age order, which the weekly model-level
     /// concentration then reads ([`crate::week_rows`]), the kept models' label sets of every
-    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]), then the weekly
+    /// attribute the incidence view tests ([`crate::incidence::LabelSets`]), the weekly
     /// concentration measures of every window length of the developers
-    /// ([`crate::week_rows::UnitWeekMeasuresBuild`]) and of the models
-    /// ([`crate::week_rows::WeekMeasures`]), which the weekly concentration at those levels then
-    /// reads instead of measuring each week again. For interactive use,
+    /// ([`crate::week_rows::UnitWeekMeasuresBuild`]), which the weekly concentration at that
+    /// level then reads instead of measuring each week again, the weekly sums per country and
+    /// per label of the options' attribute ([`crate::week_rows::WeekGroupSums`]), which the
+    /// views at the country level and the trends of that attribute read instead of the rows,
+    /// and the models' measures ([`crate::week_rows::WeekMeasures`]). For interactive use,
     /// when idle; a single report does not need it. Returns whether the week-order layout is there
     /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {
@@ -64,7 +66,8 @@ impl Engine {
 
     /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
     /// at most `budget` kept models' worth of the week-order build, or then the label sets of one
-    /// attribute, or then as much of the developers' measures, or then of the models' (at 1 M
+    /// attribute, or then as much of the developers' measures, the country sums, the label sums,
+    /// or then of the models' measures (at 1 M
     /// models, slices of 8192 took at most 22–41 ms in Chromium), and resumes
     /// where the last call for the same population filter stopped. `None` while work is left,
     /// else what [`Engine::prepare`] returns.
@@ -83,6 +86,16 @@ impl Engine {
             .prepare_unit_week_measures_step(&self.snapshot, options, Level::Developer, budget)?
             .is_none()
         {
+            return Ok(None);
+        }
+        if self
+            .economies
+            .prepare_unit_week_sums_step(&self.snapshot, options, Level::Country, budget)?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        if crate::views::economies::prepare_label_week_sums_step(self, options, budget)?.is_none() {
             return Ok(None);
         }
         let measures = self.economies.prepare_week_measures_step(options, budget);

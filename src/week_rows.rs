@@ -122,12 +122,16 @@ impl WeekRows {
 /// The bucket of a row in week `w` of a model created in week `c` in a layout whose slot 0 is
 /// `first_week` with `ages` buckets a week (see [`WeekRows`]).
 fn bucket(first_week: i32, ages: usize, w: u16, c: i32) -> usize {
-    let age = if c == NO_WEEK {
+    (w as i32 - first_week) as usize * ages + age_bucket(ages, w, c)
+}
+
+/// The age bucket (within its week) of a row in week `w` of a model created in week `c`.
+fn age_bucket(ages: usize, w: u16, c: i32) -> usize {
+    if c == NO_WEEK {
         ages - 1
     } else {
         (w as i64 - c as i64 + 1).clamp(0, ages as i64 - 2) as usize
-    };
-    (w as i32 - first_week) as usize * ages + age
+    }
 }
 
 /// The copy pass of a layout for one model created in week `c` with rows `(weeks, values)`:
@@ -546,6 +550,171 @@ impl WeekMeasuresBuild {
     }
 }
 
+/// The most cells (8 bytes each: 32 MiB) of a [`WeekGroupSums`]: more groups or weeks than that
+/// (hundreds of countries over a long history) are not summed ahead.
+pub const MAX_GROUP_CELLS: usize = 1 << 22;
+
+/// The kept rows' downloads summed per week, age and group (a country, an organisation type…):
+/// the sums a view at a level with few units reads after a window change instead of every kept
+/// model's rows (at 1 M models 10 M rows, 45 ms in Chromium, for 21 countries × 265 weeks).
+///
+/// A week's sums per group under a window of L weeks are those of its age buckets 1 to L (see
+/// [`WeekRows`]): L × groups additions a week. Whole numbers summed as integers, so the same
+/// as the rows' sums, bit for bit, once turned into floats. Only the buckets up to the oldest age
+/// with rows that week are kept (about half of weeks × ages), and that of models without a
+/// creation week.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WeekGroupSums {
+    first_week: i32,
+    /// Age buckets per week of the layout.
+    ages: usize,
+    groups: usize,
+    /// Week slot `k` keeps the bucket rows `week_start[k]..week_start[k + 1]`: buckets 0 up to its
+    /// last age bucket with rows ([`WeekRows::last_age_bucket`]), then the last bucket (no
+    /// creation week).
+    week_start: Vec<u32>,
+    /// Bucket row `r`, group `g` at `r × groups + g`.
+    sums: Vec<u64>,
+}
+
+impl WeekGroupSums {
+    /// Empty sums of `groups` groups shaped for `layout`; `None` past [`MAX_GROUP_CELLS`].
+    fn shaped(layout: &WeekRows, groups: usize) -> Option<WeekGroupSums> {
+        let mut week_start = Vec::with_capacity(layout.weeks + 1);
+        let mut rows = 0usize;
+        for k in 0..layout.weeks {
+            week_start.push(u32::try_from(rows).ok()?);
+            rows += layout.last_age_bucket(k) + 2;
+        }
+        week_start.push(u32::try_from(rows).ok()?);
+        let cells = rows.checked_mul(groups).filter(|&c| c <= MAX_GROUP_CELLS)?;
+        Some(WeekGroupSums {
+            first_week: layout.first_week,
+            ages: layout.ages,
+            groups,
+            week_start,
+            sums: vec![0; cells],
+        })
+    }
+
+    /// Groups summed.
+    pub fn groups(&self) -> usize {
+        self.groups
+    }
+
+    /// Whether these were made from `layout` (its weeks and ages).
+    pub fn fits(&self, layout: &WeekRows) -> bool {
+        (self.first_week, self.ages, self.week_start.len())
+            == (layout.first_week, layout.ages, layout.weeks + 1)
+    }
+
+    /// The bucket rows of week slot `k` (an empty range outside the sums).
+    fn week_rows(&self, k: usize) -> std::ops::Range<usize> {
+        match (self.week_start.get(k), self.week_start.get(k + 1)) {
+            (Some(&a), Some(&b)) => a as usize..b as usize,
+            _ => 0..0,
+        }
+    }
+
+    /// Adds to `out[g]` (one per group) group `g`'s downloads that count in `week`: every row
+    /// without a window (`None`), those of ages `0..window` with one. Nothing for a week outside.
+    pub fn add_week(&self, week: i32, window: Option<u32>, out: &mut [u64]) {
+        let Some(k) = usize::try_from(week as i64 - self.first_week as i64).ok() else {
+            return;
+        };
+        let rows = self.week_rows(k);
+        let counted = match window {
+            None => rows,
+            // Rows 1..=L hold ages 0..L; the last row (no creation week) never counts.
+            Some(l) => {
+                let from = rows.start + 1;
+                from..from
+                    .saturating_add(l as usize)
+                    .min(rows.end.saturating_sub(1))
+                    .max(from)
+            }
+        };
+        let g = self.groups;
+        let Some(cells) = self.sums.get(counted.start * g..counted.end * g) else {
+            return;
+        };
+        for row in cells.chunks_exact(g.max(1)) {
+            for (x, &v) in out.iter_mut().zip(row) {
+                *x += v;
+            }
+        }
+    }
+}
+
+/// A [`WeekGroupSums`] made a slice of kept models at a time ([`WeekGroupSumsBuild::step`]).
+pub struct WeekGroupSumsBuild {
+    /// The next kept model (index into `kept`).
+    next: usize,
+    sums: Option<WeekGroupSums>,
+}
+
+impl WeekGroupSumsBuild {
+    /// A build over `layout` for `groups` groups.
+    pub fn new(layout: &WeekRows, groups: usize) -> WeekGroupSumsBuild {
+        WeekGroupSumsBuild {
+            next: 0,
+            sums: WeekGroupSums::shaped(layout, groups),
+        }
+    }
+
+    /// Adds the rows of at most `budget` kept models (at least one). `Some` when the build is
+    /// over (`Some(None)`: no sums, past [`MAX_GROUP_CELLS`]), `None` while work is left. Every call
+    /// must pass the same arguments, and the `rows`, `created_weeks` and `kept` that the layout
+    /// was built from; `groups_of(m, f)` calls `f` with each group of kept model `m` (a model
+    /// in several groups counts whole in each).
+    pub fn step(
+        &mut self,
+        rows: &Rows,
+        created_weeks: &[i32],
+        kept: &[u32],
+        groups_of: impl Fn(u32, &mut dyn FnMut(u32)),
+        budget: usize,
+    ) -> Option<Option<WeekGroupSums>> {
+        let Some(t) = self.sums.as_mut() else {
+            return Some(None);
+        };
+        let g = t.groups;
+        let end = self.next.saturating_add(budget.max(1)).min(kept.len());
+        for &m in kept.get(self.next..end).unwrap_or(&[]) {
+            let (a, b) = rows.range(m as usize);
+            let c = created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
+            let (weeks, downloads) = rows.slice(a, b);
+            groups_of(m, &mut |group| {
+                let group = group as usize;
+                if group >= g {
+                    return;
+                }
+                for (&w, &d) in weeks.iter().zip(downloads) {
+                    let Ok(k) = usize::try_from(w as i64 - t.first_week as i64) else {
+                        continue;
+                    };
+                    let b = age_bucket(t.ages, w, c);
+                    let rows = t.week_rows(k);
+                    // The last bucket (no creation week) is the week's last row; the others are
+                    // kept up to the week's last age with rows, which no row passes.
+                    let row = if b + 1 == t.ages {
+                        rows.end.saturating_sub(1)
+                    } else {
+                        rows.start + b
+                    };
+                    if row < rows.end {
+                        if let Some(x) = t.sums.get_mut(row * g + group) {
+                            *x += d as u64;
+                        }
+                    }
+                }
+            });
+        }
+        self.next = end;
+        (end == kept.len()).then(|| self.sums.take())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -569,6 +738,64 @@ mod tests {
             downloads: &DOWNLOADS,
         };
         (rows, [10, 11, NO_WEEK, 12])
+    }
+
+    #[test]
+    fn week_group_sums_by_hand() {
+        // The hand example with groups m0 → 0, m1 → 1, m2 → 1, m3 → 0 and 2 (counted whole in
+        // both); group 3 is out of range and left out. Sums worked out from the rows:
+        // week 10: m0 1 (age 0), m1 5 (before creation), m2 100 (no creation week);
+        // week 11: m0 2 (age 1), m1 10 (age 0);
+        // week 12: m0 3 (age 2), m1 20 (age 1), m3 1000 (age 0);
+        // week 13: m0 4 (age 3), m2 200 (no creation week), m3 2000 (age 1).
+        let (rows, created) = hand_example();
+        let kept = [0, 1, 2, 3];
+        let layout = WeekRows::build(&rows, &created, &kept).unwrap();
+        let groups_of = |m: u32, f: &mut dyn FnMut(u32)| match m {
+            0 => f(0),
+            1 | 2 => f(1),
+            _ => [0, 2, 3].into_iter().for_each(f),
+        };
+        let whole = WeekGroupSumsBuild::new(&layout, 3)
+            .step(&rows, &created, &kept, groups_of, usize::MAX)
+            .unwrap()
+            .unwrap();
+        let mut sliced = WeekGroupSumsBuild::new(&layout, 3);
+        let mut calls = 1;
+        let by_one = loop {
+            match sliced.step(&rows, &created, &kept, groups_of, 1) {
+                Some(done) => break done.unwrap(),
+                None => calls += 1,
+            }
+        };
+        assert_eq!(calls, 4, "one kept model a call");
+        assert_eq!(by_one, whole);
+        assert!(whole.fits(&layout));
+        let sums = |week, window| {
+            let mut out = [7u64; 3];
+            whole.add_week(week, window, &mut out);
+            out.map(|x| x - 7)
+        };
+        assert_eq!(sums(10, None), [1, 105, 0]);
+        assert_eq!(sums(10, Some(52)), [1, 0, 0]);
+        assert_eq!(sums(11, Some(1)), [0, 10, 0]);
+        assert_eq!(sums(11, Some(2)), [2, 10, 0]);
+        assert_eq!(sums(12, Some(1)), [1000, 0, 1000]);
+        assert_eq!(sums(12, Some(2)), [1000, 20, 1000]);
+        assert_eq!(sums(12, None), [1003, 20, 1000]);
+        assert_eq!(sums(13, Some(2)), [2000, 0, 2000]);
+        assert_eq!(sums(13, Some(4)), [2004, 0, 2000]);
+        assert_eq!(sums(13, Some(500)), [2004, 0, 2000]);
+        assert_eq!(sums(13, None), [2004, 200, 2000]);
+        assert_eq!(sums(13, Some(0)), [0, 0, 0]);
+        assert_eq!(sums(9, None), [0, 0, 0]);
+        assert_eq!(sums(14, Some(3)), [0, 0, 0]);
+        // More cells than allowed: no sums.
+        let mut too_many = WeekGroupSumsBuild::new(&layout, MAX_GROUP_CELLS);
+        assert_eq!(
+            too_many.step(&rows, &created, &kept, groups_of, usize::MAX),
+            Some(None)
+        );
     }
 
     #[test]

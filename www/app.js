@@ -8,7 +8,7 @@
 // snapshot loaded) and 'hubecon:views-updated' (detail {ms, views}) after an option change.
 
 import { loadSnapshot, listSnapshots, loadWasm, registerOffline, releaseSnapshot, errorMessage } from './engine.js';
-import { renderView, PANELS, viewTitle, viewOptions, loadLibs, themeColors } from './views.js';
+import { renderView, PANELS, viewTitle, viewOptions, loadLibs, themeColors, engineCall } from './views.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -514,8 +514,9 @@ function scheduleRender(reason) {
  * After the boxes are drawn, when the browser is idle, the engine prepares what makes the next
  * change of the rolling window faster for the current population filter (`Engine.prepare`: the
  * kept rows in week and age order, then the label sets of the incidence view's attributes, one
- * attribute a slice, then the weekly concentration measures of every window length, developers'
- * and models', which those boxes then read). The engine builds
+ * attribute a slice, then the weekly concentration measures of every window length, developers',
+ * the weekly sums per country and per label of the trends box's attribute, then the models'
+ * measures, which those boxes then read). The engine builds
  * it once per population filter (about 1–2 s in all at 1 M models, a few tens of ms at 100 k),
  * in slices of PREPARE_SLICE_MODELS models run while the browser is idle, so that a click or a
  * key press waits for one slice at most, not for the whole build. A newer drawing stops the
@@ -528,7 +529,8 @@ const PREPARE_SLICE_MODELS = 8192;
 function prepareWhenIdle(token) {
   const handle = state.handle;
   if (!handle || typeof handle.engine.prepare !== 'function') return;
-  const options = { ...state.options };
+  // The trends box's attribute, whose weekly sums per label the engine prepares too.
+  const options = { ...state.options, attribute: engineCall('trends', state.options).options.attribute };
   const idle = window.requestIdleCallback || ((f) => setTimeout(() => f({ timeRemaining: () => 10 }), 50));
   let ms = 0;
   let slices = 0;

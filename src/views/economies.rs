@@ -151,7 +151,7 @@ fn shares(ctx: &mut Context) -> Result<Report> {
     } else {
         Some(ctx.credited_period_totals(&credits, &periods))
     };
-    let unit_totals = ctx.unit_totals(&credits);
+    let unit_totals = ctx.unit_sums(&credits);
     let top = top_units(ctx, &unit_totals.totals, ctx.options.top);
     let nk = top.len();
     let mut matrix = vec![0.0; np * nk];
@@ -524,6 +524,26 @@ pub fn prepare_label_sets_step(engine: &Engine, options: &Options) -> Result<boo
     Ok(incidence_attributes().all(|n| cache.cached_label_sets(options, n).is_some()))
 }
 
+/// Makes (a slice of `budget` kept models at a time) the weekly sums per label of the attribute of
+/// `options`, the one the trends view follows, for its population filter (see
+/// [`crate::engine::Engine::prepare`]). `None` while work is left, else whether they are there
+/// (not without an attribute, nor for an attribute the snapshot does not have).
+pub fn prepare_label_week_sums_step(
+    engine: &Engine,
+    options: &Options,
+    budget: usize,
+) -> Result<Option<bool>> {
+    let s = &engine.snapshot;
+    let Some(labels) = options.attribute.as_deref().and_then(|n| Labels::of(s, n).ok()) else {
+        return Ok(Some(false));
+    };
+    let name = options.attribute.as_deref().unwrap_or_default();
+    let groups_of = |m: u32, f: &mut dyn FnMut(u32)| labels.each(m as usize, |k| f(k as u32));
+    engine
+        .economies()
+        .prepare_label_week_sums_step(s, options, (name, labels.count()), groups_of, budget)
+}
+
 struct IncidenceRow {
     attribute: String,
     value: String,
@@ -573,7 +593,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
             let ends = cell_map.run_ends();
             // Every kept model's counted rows are read here: their sums, taken on the way, spare a
             // later view of the same window a pass.
-            let mut totals = ctx.windowed.totals_to_take();
+            let mut totals = ctx.windowed().totals_to_take();
             for (rank, m) in ctx.kept_models().enumerate() {
                 let (weeks, downloads) = ctx.model_rows(m);
                 take_total(&mut totals, m, || rows_total(downloads));
@@ -586,7 +606,7 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
                     }
                 });
             }
-            ctx.windowed.offer_totals(totals);
+            ctx.windowed().offer_totals(totals);
         }
         Basis::Models => {
             let (from, to) = crate::filter::week_range(options)?;
@@ -1033,82 +1053,35 @@ fn trends(ctx: &mut Context) -> Result<Report> {
             ),
         ));
     }
-    // A multi-label attribute's models are added up by their set of labels (one read of a
-    // model's rows, not one per label; see `LabelSets`), and each set's sums go to its labels
-    // afterwards. A single label is its own set. Too many sets to hold: by label.
-    let sets = match labels {
-        Labels::Single(_) => None,
-        _ => Some(kept_label_sets(ctx, &name, &labels))
-            .filter(|x| x.sets().saturating_mul(np) <= MAX_TREND_CELLS),
-    };
-    // Every model in exactly one row: the total is summed from the rows afterwards.
-    let one_row_each = sets.is_some() || matches!(labels, Labels::Single(_));
-    let row_of = |rank: usize, m: usize, f: &mut dyn FnMut(usize)| match &sets {
-        Some(x) => {
-            if let Some(&k) = x.set_of.get(rank) {
-                f(k as usize)
-            }
-        }
-        None => labels.each(m, f),
-    };
-    // acc[k * np + p]: downloads of row k (a set, or a value) in period p, a small block. Each
-    // model's rows are summed by period once, then added to the total and to each of its rows.
-    let mut acc = vec![0.0; np * sets.as_ref().map_or(nv, |x| x.sets())];
-    let mut total = vec![0.0; np];
-    let mut values: Vec<usize> = Vec::new();
-    let mut runs: Vec<(usize, f64)> = Vec::new();
-    let weekly = periods.is_weekly();
-    // Every kept model's counted rows are read here: their sums, taken on the way, spare a later
-    // view of the same window a pass.
-    let mut totals = ctx.windowed.totals_to_take();
-    for (rank, m) in ctx.kept_models().enumerate() {
-        let (weeks, downloads) = ctx.model_rows(m);
-        take_total(&mut totals, m, || rows_total(downloads));
-        if weekly {
-            // Each row is its own period: adding rows straight into place beats making runs.
-            if !one_row_each {
-                add_rows(&mut total, &periods, true, weeks, downloads, 1.0);
-            }
-            row_of(rank, m, &mut |k| {
-                if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
-                    add_rows(row, &periods, true, weeks, downloads, 1.0);
-                }
-            });
-            continue;
-        }
-        runs.clear();
-        period_runs(weeks, downloads, &periods, |p, sum| runs.push((p, sum as f64)));
-        values.clear();
-        row_of(rank, m, &mut |k| values.push(k));
-        for &(p, v) in &runs {
-            if let Some(t) = total.get_mut(p) {
-                *t += v;
-            }
-        }
-        for &k in &values {
-            if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
-                for &(p, v) in &runs {
-                    if let Some(x) = row.get_mut(p) {
-                        *x += v;
-                    }
+    let window = ctx.options.window_weeks;
+    let prepared = ctx
+        .week_rows()
+        .zip(ctx.cache.label_week_sums(ctx.options, &name))
+        .filter(|(_, sums)| sums.groups() == nv);
+    let (acc, total) = match prepared {
+        Some((layout, sums)) => {
+            // Prepared weekly sums per label: a few dozen additions a week and label; a period's
+            // total is every counted download of its weeks (a model counts once however many
+            // labels it has). Whole numbers below 2^53: the same floats as the rows' sums.
+            let mut by_period = vec![0u64; np * nv];
+            let mut total = vec![0u64; np];
+            for (k, &p) in periods.period_of.iter().enumerate() {
+                let (week, p) = (periods.first_week + k as i32, p as usize);
+                if let (Some(cells), Some(t)) = (by_period.get_mut(p * nv..(p + 1) * nv), total.get_mut(p)) {
+                    sums.add_week(week, window, cells);
+                    *t += layout.counted_total(week, window);
                 }
             }
-        }
-    }
-    ctx.windowed.offer_totals(totals);
-    if weekly && one_row_each {
-        for row in acc.chunks_exact(np.max(1)) {
-            for (t, x) in total.iter_mut().zip(row) {
-                *t += x;
+            let mut acc = vec![0.0; np * nv];
+            for (p, cells) in by_period.chunks_exact(nv.max(1)).enumerate() {
+                for (k, &x) in cells.iter().enumerate() {
+                    acc[k * np + p] = x as f64;
+                }
             }
+            (acc, total.iter().map(|&t| t as f64).collect())
         }
-    }
-    // The downloads are whole numbers: summed by set first, the sums are the same.
-    if let Some(x) = &sets {
-        let mut by_label = vec![0.0; np * nv];
-        x.expand(&acc, np, &mut by_label);
-        acc = by_label;
-    }
+        None => trend_sums(ctx, &name, &labels, &periods),
+    };
     let at = |p: usize, k: usize| acc.get(k * np + p).copied().unwrap_or(0.0);
     let mut order: Vec<(usize, f64)> = (0..nv)
         .map(|k| {
@@ -1141,6 +1114,89 @@ fn trends(ctx: &mut Context) -> Result<Report> {
         r = r.note("a model with several labels counts under each, so a period's shares may sum above 1");
     }
     Ok(r)
+}
+
+/// The trends view's sums from the rows: downloads of each label (`acc[label × periods +
+/// period]`) and of all models (`total[period]`) in each period.
+fn trend_sums(ctx: &Context, name: &str, labels: &Labels, periods: &PeriodMap) -> (Vec<f64>, Vec<f64>) {
+    let (np, nv) = (periods.len(), labels.count());
+    // A multi-label attribute's models are added up by their set of labels (one read of a
+    // model's rows, not one per label; see `LabelSets`), and each set's sums go to its labels
+    // afterwards. A single label is its own set. Too many sets to hold: by label.
+    let sets = match labels {
+        Labels::Single(_) => None,
+        _ => Some(kept_label_sets(ctx, name, labels))
+            .filter(|x| x.sets().saturating_mul(np) <= MAX_TREND_CELLS),
+    };
+    // Every model in exactly one row: the total is summed from the rows afterwards.
+    let one_row_each = sets.is_some() || matches!(labels, Labels::Single(_));
+    let row_of = |rank: usize, m: usize, f: &mut dyn FnMut(usize)| match &sets {
+        Some(x) => {
+            if let Some(&k) = x.set_of.get(rank) {
+                f(k as usize)
+            }
+        }
+        None => labels.each(m, f),
+    };
+    // acc[k * np + p]: downloads of row k (a set, or a value) in period p, a small block. Each
+    // model's rows are summed by period once, then added to the total and to each of its rows.
+    let mut acc = vec![0.0; np * sets.as_ref().map_or(nv, |x| x.sets())];
+    let mut total = vec![0.0; np];
+    let mut values: Vec<usize> = Vec::new();
+    let mut runs: Vec<(usize, f64)> = Vec::new();
+    let weekly = periods.is_weekly();
+    // Every kept model's counted rows are read here: their sums, taken on the way, spare a later
+    // view of the same window a pass.
+    let mut totals = ctx.windowed().totals_to_take();
+    for (rank, m) in ctx.kept_models().enumerate() {
+        let (weeks, downloads) = ctx.model_rows(m);
+        take_total(&mut totals, m, || rows_total(downloads));
+        if weekly {
+            // Each row is its own period: adding rows straight into place beats making runs.
+            if !one_row_each {
+                add_rows(&mut total, periods, true, weeks, downloads, 1.0);
+            }
+            row_of(rank, m, &mut |k| {
+                if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
+                    add_rows(row, periods, true, weeks, downloads, 1.0);
+                }
+            });
+            continue;
+        }
+        runs.clear();
+        period_runs(weeks, downloads, periods, |p, sum| runs.push((p, sum as f64)));
+        values.clear();
+        row_of(rank, m, &mut |k| values.push(k));
+        for &(p, v) in &runs {
+            if let Some(t) = total.get_mut(p) {
+                *t += v;
+            }
+        }
+        for &k in &values {
+            if let Some(row) = acc.get_mut(k * np..(k + 1) * np) {
+                for &(p, v) in &runs {
+                    if let Some(x) = row.get_mut(p) {
+                        *x += v;
+                    }
+                }
+            }
+        }
+    }
+    ctx.windowed().offer_totals(totals);
+    if weekly && one_row_each {
+        for row in acc.chunks_exact(np.max(1)) {
+            for (t, x) in total.iter_mut().zip(row) {
+                *t += x;
+            }
+        }
+    }
+    // The downloads are whole numbers: summed by set first, the sums are the same.
+    if let Some(x) = &sets {
+        let mut by_label = vec![0.0; np * nv];
+        x.expand(&acc, np, &mut by_label);
+        acc = by_label;
+    }
+    (acc, total)
 }
 
 #[cfg(test)]
@@ -1773,6 +1829,100 @@ mod tests {
     }
 
     #[test]
+    fn unit_week_sums_give_the_reports_of_a_fresh_engine() {
+        // With the weekly sums per country prepared (`Engine::prepare`) and per organisation
+        // type (made here), the shares and the concentration at those levels read them instead of
+        // the rows: each report must equal, bit for bit, that of an engine that never prepared
+        // (which sums every counted row into its unit), notes on unknown units included, over the
+        // layout tests' option sets, by week, month and the paper's periods.
+        let generated = crate::import::synthetic::generate(3000, 11).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        let mut unknown_notes = 0;
+        for pairs in LAYOUT_OPTION_SETS {
+            for (level, granularity) in [("country", "week"), ("country", "month"), ("org_type", "periods")] {
+                let mut all = pairs.to_vec();
+                all.extend([("level", level), ("top", "3")]);
+                if granularity == "periods" {
+                    all.push(("periods", "2022-12-31,2023-12-31,2024-12-31"));
+                } else {
+                    all.push(("granularity", granularity));
+                }
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                let cache = engine.economies();
+                while cache
+                    .prepare_unit_week_sums_step(&engine.snapshot, &options, options.level, 100)
+                    .unwrap()
+                    .is_none()
+                {}
+                assert!(
+                    Context::new(&engine, &options)
+                        .unwrap()
+                        .unit_week_sums()
+                        .is_some(),
+                    "{all:?}"
+                );
+                for view in ["shares", "concentration"] {
+                    let got = run(&engine, view, &options).unwrap();
+                    let want = run(&fresh, view, &options).unwrap();
+                    assert_eq!(got, want, "{view} {all:?}");
+                    unknown_notes += got.notes.iter().filter(|n| n.contains("unknown")).count();
+                }
+                let downloads = f64s(&run(&engine, "shares", &options).unwrap(), "shares", "downloads");
+                assert!(downloads.iter().any(|x| x.unwrap_or(0.0) > 0.0), "{all:?}");
+            }
+        }
+        assert!(unknown_notes > 0, "some models have no country or org type");
+        // Root attribution and the bootstrap's resamples do not read them.
+        let root = Options::from_pairs([("level", "country"), ("attribution", "root")]).unwrap();
+        assert!(Context::new(&engine, &root).unwrap().unit_week_sums().is_none());
+        let boot = Options::from_pairs([("level", "country"), ("bootstrap", "5")]).unwrap();
+        assert_eq!(
+            run(&engine, "concentration", &boot).unwrap(),
+            run(&fresh, "concentration", &boot).unwrap()
+        );
+    }
+
+    #[test]
+    fn label_week_sums_give_the_trends_of_a_fresh_engine() {
+        // With the weekly sums per label of the options' attribute prepared (`Engine::prepare`),
+        // the trends view reads them and the layout's weekly totals instead of the rows: its
+        // report must equal, bit for bit, that of an engine that never prepared, for a
+        // single-valued attribute, multi-label ones (a model counts under each label) and the
+        // relations, over the layout tests' option sets, by week and by quarter.
+        let generated = crate::import::synthetic::generate(3000, 5).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        for pairs in LAYOUT_OPTION_SETS {
+            for attribute in ["architecture", "languages", "training_methods", "relation"] {
+                for granularity in ["week", "quarter"] {
+                    let mut all = pairs.to_vec();
+                    all.extend([("attribute", attribute), ("granularity", granularity)]);
+                    let options = Options::from_pairs(all.iter().copied()).unwrap();
+                    assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                    assert!(
+                        engine.economies().label_week_sums(&options, attribute).is_some(),
+                        "{all:?}"
+                    );
+                    let got = run(&engine, "trends", &options).unwrap();
+                    let want = run(&fresh, "trends", &options).unwrap();
+                    assert_eq!(got, want, "{all:?}");
+                    let downloads = f64s(&got, "trends", "downloads");
+                    assert!(downloads.iter().any(|x| x.unwrap_or(0.0) > 0.0), "{all:?}");
+                }
+            }
+        }
+        // Another attribute's sums are not read for this one.
+        let options = Options::from_pairs([("attribute", "license")]).unwrap();
+        assert!(engine.economies().label_week_sums(&options, "relation").is_none());
+        assert_eq!(
+            run(&engine, "trends", &options).unwrap(),
+            run(&fresh, "trends", &options).unwrap()
+        );
+    }
+
+    #[test]
     fn incidence_from_cached_label_sets_equals_a_fresh_engine() {
         let snapshot = || crate::import::synthetic::generate(3000, 5).unwrap();
         let engine = Engine::new(snapshot());
@@ -1985,7 +2135,7 @@ mod tests {
                 let ctx = Context::new(&engine, &options).unwrap();
                 if first_level == "country" || ["shares", "trends", "incidence", "sizes"].contains(&first) {
                     assert!(
-                        ctx.windowed.has_totals(),
+                        ctx.windowed().has_totals(),
                         "{first} {first_level} reads every kept model"
                     );
                 }
