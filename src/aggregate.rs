@@ -57,7 +57,16 @@ enum GroupSumsState {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Groups {
     Units(Level),
+    /// The labels of an attribute, a slot per week.
     Labels(String),
+    /// The labels of the attributes `names` one after another, a slot per cell of weeks: week
+    /// `first_week + k` in cell `cell_of[k]` among `cells`.
+    CellLabels {
+        names: Vec<String>,
+        first_week: i32,
+        cell_of: Vec<u32>,
+        cells: usize,
+    },
 }
 
 /// One kind of weekly group sums, as [`WeekRowsState`]: the population filter and groups they
@@ -81,14 +90,13 @@ fn group_sums(
 }
 
 /// One step of the build of the sums of `slot` for `groups` ([`WeekGroupSumsBuild::step`]),
-/// resuming the build of the same key, else replacing the slot's sums (their memory first).
-/// `count` is the number of groups. `None` while work is left, else whether the sums are there.
-#[allow(clippy::too_many_arguments)]
+/// resuming the build of the same key, else replacing the slot's sums (their memory first) by
+/// the build `start` makes. `None` while work is left, else whether the sums are there.
 fn group_sums_step(
     slot: &GroupSumsSlot,
     key: (MaskKey, Groups),
     layout: &WeekRows,
-    count: usize,
+    start: impl FnOnce() -> WeekGroupSumsBuild,
     (rows, created_weeks, kept): (&Rows, &[i32], &[u32]),
     groups_of: impl Fn(u32, &mut dyn FnMut(u32)),
     budget: usize,
@@ -101,7 +109,7 @@ fn group_sums_step(
             return Some(made);
         }
         Some((k, GroupSumsState::Building(b))) if k == key => b,
-        _ => Box::new(WeekGroupSumsBuild::new(layout, count)),
+        _ => Box::new(start()),
     };
     let (state, made) = match build.step(rows, created_weeks, kept, groups_of, budget) {
         Some(u) => {
@@ -252,6 +260,9 @@ pub struct EconomiesCache {
     /// The weekly sums per label of the last attribute and population filter that asked for
     /// them, kept like the week rows.
     label_week_sums: GroupSumsSlot,
+    /// The sums per cell of weeks and label of the attributes the incidence view tests, kept
+    /// like the week rows.
+    cell_label_sums: GroupSumsSlot,
 }
 
 impl EconomiesCache {
@@ -674,17 +685,22 @@ impl EconomiesCache {
         )
     }
 
-    /// The weekly sums per label of attribute `name` (the labels in the order of the view that
-    /// made them), when [`EconomiesCache::prepare_label_week_sums_step`] has made them over the
-    /// week rows of the population filter of `options`.
-    pub fn label_week_sums(&self, options: &Options, name: &str) -> Option<Rc<WeekGroupSums>> {
+    /// The sums per label `groups` name ([`Groups::Labels`] or [`Groups::CellLabels`]; the
+    /// labels in the order of the view that made them), when
+    /// [`EconomiesCache::prepare_label_sums_step`] has made them over the week rows of the
+    /// population filter of `options`.
+    pub fn label_sums(&self, options: &Options, groups: &Groups) -> Option<Rc<WeekGroupSums>> {
         let layout = self.week_rows(options)?;
-        group_sums(
-            &self.label_week_sums,
-            options,
-            Groups::Labels(name.to_string()),
-            &layout,
-        )
+        group_sums(self.label_slot(groups)?, options, groups.clone(), &layout)
+    }
+
+    /// Where the sums of `groups` are kept: one of each kind at a time.
+    fn label_slot(&self, groups: &Groups) -> Option<&GroupSumsSlot> {
+        match groups {
+            Groups::Units(_) => None,
+            Groups::Labels(_) => Some(&self.label_week_sums),
+            Groups::CellLabels { .. } => Some(&self.cell_label_sums),
+        }
     }
 
     /// Makes the weekly sums per unit of `level` (direct attribution) over the week rows of the
@@ -717,33 +733,47 @@ impl EconomiesCache {
             &self.unit_week_sums,
             (mask_key(options), Groups::Units(level)),
             &layout,
-            credits.units() + 1,
+            || WeekGroupSumsBuild::by_week(&layout, credits.units() + 1),
             (&self.rows(s), self.created_weeks(s), &mask.kept_models),
             groups_of,
             budget,
         ))
     }
 
-    /// Makes the weekly sums per label of attribute `name` over the week rows of the population
-    /// filter of `options` as [`EconomiesCache::prepare_unit_week_sums_step`] does per unit:
-    /// `groups_of(m, f)` calls `f` with each of the `count` labels of model `m`, once each.
-    pub fn prepare_label_week_sums_step(
+    /// Makes the sums per label that `groups` names ([`Groups::Labels`]: a slot per week;
+    /// [`Groups::CellLabels`]: a slot per cell) over the week rows of the population filter of
+    /// `options` as [`EconomiesCache::prepare_unit_week_sums_step`] does per unit, replacing
+    /// those of the same kind: `groups_of(m, f)` calls `f` with each of the `count` labels of
+    /// model `m`, once each.
+    pub fn prepare_label_sums_step(
         &self,
         s: &Snapshot,
         options: &Options,
-        (name, count): (&str, usize),
+        (groups, count): (Groups, usize),
         groups_of: impl Fn(u32, &mut dyn FnMut(u32)),
         budget: usize,
     ) -> Result<Option<bool>> {
-        let Some(layout) = self.week_rows(options) else {
+        let (Some(layout), Some(slot)) = (self.week_rows(options), self.label_slot(&groups)) else {
             return Ok(Some(false));
         };
         let mask = self.mask(s, options)?;
+        let start = || match &groups {
+            Groups::CellLabels {
+                first_week,
+                cell_of,
+                cells,
+                ..
+            } => WeekGroupSumsBuild::by_slot(&layout, count, *cells, |w| {
+                let k = usize::try_from(w - first_week).ok()?;
+                cell_of.get(k).map(|&c| c as usize)
+            }),
+            _ => WeekGroupSumsBuild::by_week(&layout, count),
+        };
         Ok(group_sums_step(
-            &self.label_week_sums,
-            (mask_key(options), Groups::Labels(name.to_string())),
+            slot,
+            (mask_key(options), groups.clone()),
             &layout,
-            count,
+            start,
             (&self.rows(s), self.created_weeks(s), &mask.kept_models),
             groups_of,
             budget,

@@ -98,6 +98,9 @@ impl Engine {
         if crate::views::economies::prepare_label_week_sums_step(self, options, budget)?.is_none() {
             return Ok(None);
         }
+        if crate::views::economies::prepare_incidence_sums_step(self, options, budget)?.is_none() {
+            return Ok(None);
+        }
         let measures = self.economies.prepare_week_measures_step(options, budget);
         Ok(measures.map(|_| made))
     }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::aggregate::{
-    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, EstimatorFit,
+    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, EstimatorFit, Groups,
     PeriodMap, DENSE_CELLS, NO_SIZE,
 };
 use crate::concentration::{measures, measures_of_counts, percentile_interval};
@@ -539,9 +539,222 @@ pub fn prepare_label_week_sums_step(
     };
     let name = options.attribute.as_deref().unwrap_or_default();
     let groups_of = |m: u32, f: &mut dyn FnMut(u32)| labels.each(m as usize, |k| f(k as u32));
+    let groups = (Groups::Labels(name.to_string()), labels.count());
     engine
         .economies()
-        .prepare_label_week_sums_step(s, options, (name, labels.count()), groups_of, budget)
+        .prepare_label_sums_step(s, options, groups, groups_of, budget)
+}
+
+/// The incidence view's cells (period × before/after, `p × 2 + g`) of the weeks with downloads
+/// within the options' range, as a map from week to cell.
+fn incidence_cells(ctx: &Context, cuts: &[i32], split: i32) -> PeriodMap {
+    match ctx.weeks {
+        Some((first, last)) => PeriodMap {
+            first_week: first,
+            period_of: (first..=last)
+                .map(|w| {
+                    let monday = crate::time::day_of_week_index(w);
+                    (cut_index(cuts, monday) * 2 + (monday > split) as usize) as u32
+                })
+                .collect(),
+            labels: Vec::new(),
+        },
+        None => PeriodMap::default(),
+    }
+}
+
+/// The incidence view's sums from the rows: downloads (or models) per cell, `total[cell]`, and
+/// per attribute and label, `acc[attribute][label × cells + cell]`.
+fn incidence_sums_from_rows(
+    ctx: &mut Context,
+    names: &[&str],
+    labels: &[Labels],
+    cell_map: &PeriodMap,
+    (cuts, split, cells): (&[i32], i32, usize),
+) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+    let (s, options) = (ctx.s, ctx.options);
+    let mut total = vec![0.0; cells];
+    // Every (model, cell, downloads) with downloads, in model order, the model given by its rank
+    // among the kept models; then one pass adds them up by label set for every attribute.
+    let (mut entry_model, mut entry_cell, mut entry_value) = (Vec::new(), Vec::new(), Vec::new());
+    match options.basis {
+        Basis::Downloads => {
+            // Cell (period × group) of every week, looked up instead of recomputed per row; cells
+            // do not decrease with the week, so `period_segments` gives each cell of a model once.
+            let ends = cell_map.run_ends();
+            // Every kept model's counted rows are read here: their sums, taken on the way, spare a
+            // later view of the same window a pass.
+            let mut totals = ctx.windowed().totals_to_take();
+            for (rank, m) in ctx.kept_models().enumerate() {
+                let (weeks, downloads) = ctx.model_rows(m);
+                take_total(&mut totals, m, || rows_total(downloads));
+                period_segments(weeks, downloads, cell_map, &ends, |c, sum| {
+                    if let Some(t) = total.get_mut(c) {
+                        *t += sum as f64;
+                        entry_model.push(rank as u32);
+                        entry_cell.push(c as u32);
+                        entry_value.push(sum as f64);
+                    }
+                });
+            }
+            ctx.windowed().offer_totals(totals);
+        }
+        Basis::Models => {
+            let (from, to) = crate::filter::week_range(options)?;
+            for (rank, m) in ctx.kept_models().enumerate() {
+                let day = s.created.get(m).copied().unwrap_or(NO_DATE);
+                if day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+                    continue;
+                }
+                let c = cut_index(cuts, day) * 2 + (day > split) as usize;
+                if let Some(t) = total.get_mut(c) {
+                    *t += 1.0;
+                    entry_model.push(rank as u32);
+                    entry_cell.push(c as u32);
+                    entry_value.push(1.0);
+                }
+            }
+            ctx.notes
+                .push("basis models: each model counts once, in the period of its creation day".to_string());
+        }
+    }
+    // Sums by label set (every attribute in one pass), then by label: the downloads are whole
+    // numbers, so the order of the adds does not change the sums.
+    let sets: Vec<Rc<LabelSets>> = names
+        .iter()
+        .zip(labels)
+        .map(|(name, l)| kept_label_sets(ctx, name, l))
+        .collect();
+    let mut by_set: Vec<Vec<f64>> = sets.iter().map(|x| vec![0.0; x.sets() * cells]).collect();
+    let set_refs: Vec<&LabelSets> = sets.iter().map(|x| x.as_ref()).collect();
+    add_by_sets(
+        &set_refs,
+        (&entry_model, &entry_cell, &entry_value),
+        cells,
+        &mut by_set,
+    );
+    let acc: Vec<Vec<f64>> = labels
+        .iter()
+        .zip(&sets)
+        .zip(&by_set)
+        .map(|((l, x), sums)| {
+            let mut acc = vec![0.0; l.count() * cells];
+            x.expand(sums, cells, &mut acc);
+            acc
+        })
+        .collect();
+    Ok((total, acc))
+}
+
+/// The key of the incidence view's prepared sums: the labels of every attribute it tests by
+/// default, one after another, per cell of `cell_map`.
+fn incidence_groups(cell_map: &PeriodMap, cells: usize) -> Groups {
+    Groups::CellLabels {
+        names: incidence_attributes().map(str::to_string).collect(),
+        first_week: cell_map.first_week,
+        cell_of: cell_map.period_of.clone(),
+        cells,
+    }
+}
+
+/// [`incidence_sums_prepared`] for the cells of the options' periods and split.
+fn prepared_cell_sums(ctx: &Context, names: &[&str], labels: &[Labels]) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    let cuts = cut_days(ctx.options).ok()?;
+    let split = parse_date(&ctx.options.before_until).ok()?;
+    let cell_map = incidence_cells(ctx, &cuts, split);
+    incidence_sums_prepared(ctx, names, labels, &cell_map, cut_labels(&cuts).len() * 2)
+}
+
+/// The incidence view's download sums (as [`incidence_sums_from_rows`]) from the sums per cell
+/// and label that [`prepare_incidence_sums_step`] made, when they are there for these cells
+/// and hold every attribute of `names`.
+fn incidence_sums_prepared(
+    ctx: &Context,
+    names: &[&str],
+    labels: &[Labels],
+    cell_map: &PeriodMap,
+    cells: usize,
+) -> Option<(Vec<f64>, Vec<Vec<f64>>)> {
+    let layout = ctx.week_rows()?;
+    let sums = ctx
+        .cache
+        .label_sums(ctx.options, &incidence_groups(cell_map, cells))?;
+    // Where each attribute's labels start among the sums' groups.
+    let mut offsets = Vec::new();
+    let mut next = 0;
+    for name in incidence_attributes() {
+        offsets.push((name, next));
+        next += Labels::of(ctx.s, name).ok()?.count();
+    }
+    if next != sums.groups() {
+        return None;
+    }
+    let window = ctx.options.window_weeks;
+    let groups = sums.groups();
+    let mut by_cell = vec![0u64; cells * groups];
+    for (c, out) in by_cell.chunks_exact_mut(groups.max(1)).enumerate() {
+        sums.add_slot(c, window, out);
+    }
+    let mut total = vec![0u64; cells];
+    for (k, &c) in cell_map.period_of.iter().enumerate() {
+        if let Some(t) = total.get_mut(c as usize) {
+            *t += layout.counted_total(cell_map.first_week + k as i32, window);
+        }
+    }
+    // Whole numbers below 2^53: the same floats as the rows' sums.
+    let acc = names
+        .iter()
+        .zip(labels)
+        .map(|(name, l)| {
+            let (_, from) = offsets.iter().find(|(n, _)| n == name)?;
+            let mut acc = vec![0.0; l.count() * cells];
+            for (c, row) in by_cell.chunks_exact(groups.max(1)).enumerate() {
+                for v in 0..l.count() {
+                    acc[v * cells + c] = *row.get(from + v)? as f64;
+                }
+            }
+            Some(acc)
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((total.iter().map(|&t| t as f64).collect(), acc))
+}
+
+/// Makes (a slice of at most `budget` kept models at a time) the incidence view's sums per cell
+/// and label of every attribute it tests by default, for the population filter, periods and
+/// split of `options` (see [`crate::engine::Engine::prepare`]). `None` while work is left, else
+/// whether they are there.
+pub fn prepare_incidence_sums_step(
+    engine: &Engine,
+    options: &Options,
+    budget: usize,
+) -> Result<Option<bool>> {
+    let ctx = Context::new(engine, options)?;
+    let cuts = cut_days(options)?;
+    let split =
+        parse_date(&options.before_until).map_err(|e| Error::option("before-until", e.to_string()))?;
+    let cells = cut_labels(&cuts).len() * 2;
+    let cell_map = incidence_cells(&ctx, &cuts, split);
+    let labels: Vec<Labels> = incidence_attributes()
+        .map(|n| Labels::of(ctx.s, n))
+        .collect::<Result<_>>()?;
+    let mut offsets = Vec::with_capacity(labels.len());
+    let mut count = 0;
+    for l in &labels {
+        offsets.push(count as u32);
+        count += l.count();
+    }
+    let groups_of = |m: u32, f: &mut dyn FnMut(u32)| {
+        for (l, &from) in labels.iter().zip(&offsets) {
+            l.each(m as usize, |k| f(from + k as u32));
+        }
+    };
+    let groups = (incidence_groups(&cell_map, cells), count);
+    // A model adds its rows to a dozen labels or more (one per attribute at least): fewer
+    // models a slice keep the slice as short as the others.
+    let budget = (budget / 8).max(1);
+    engine
+        .economies()
+        .prepare_label_sums_step(ctx.s, options, groups, groups_of, budget)
 }
 
 struct IncidenceRow {
@@ -569,89 +782,15 @@ fn incidence(ctx: &mut Context) -> Result<Report> {
         parse_date(&options.before_until).map_err(|e| Error::option("before-until", e.to_string()))?;
     // Cells per value: period p, group g (0 before, 1 after) at p * 2 + g.
     let cells = np * 2;
-    let mut total = vec![0.0; cells];
-    // Every (model, cell, downloads) with downloads, in model order, the model given by its rank
-    // among the kept models; then one pass adds them up by label set for every attribute.
-    let (mut entry_model, mut entry_cell, mut entry_value) = (Vec::new(), Vec::new(), Vec::new());
-    match options.basis {
-        Basis::Downloads => {
-            // Cell (period × group) of every week, looked up instead of recomputed per row; cells
-            // do not decrease with the week, so `period_segments` gives each cell of a model once.
-            let cell_map = match ctx.weeks {
-                Some((first, last)) => PeriodMap {
-                    first_week: first,
-                    period_of: (first..=last)
-                        .map(|w| {
-                            let monday = crate::time::day_of_week_index(w);
-                            (cut_index(&cuts, monday) * 2 + (monday > split) as usize) as u32
-                        })
-                        .collect(),
-                    labels: vec![String::new(); cells],
-                },
-                None => PeriodMap::default(),
-            };
-            let ends = cell_map.run_ends();
-            // Every kept model's counted rows are read here: their sums, taken on the way, spare a
-            // later view of the same window a pass.
-            let mut totals = ctx.windowed().totals_to_take();
-            for (rank, m) in ctx.kept_models().enumerate() {
-                let (weeks, downloads) = ctx.model_rows(m);
-                take_total(&mut totals, m, || rows_total(downloads));
-                period_segments(weeks, downloads, &cell_map, &ends, |c, sum| {
-                    if let Some(t) = total.get_mut(c) {
-                        *t += sum as f64;
-                        entry_model.push(rank as u32);
-                        entry_cell.push(c as u32);
-                        entry_value.push(sum as f64);
-                    }
-                });
-            }
-            ctx.windowed().offer_totals(totals);
-        }
-        Basis::Models => {
-            let (from, to) = crate::filter::week_range(options)?;
-            for (rank, m) in ctx.kept_models().enumerate() {
-                let day = s.created.get(m).copied().unwrap_or(NO_DATE);
-                if day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
-                    continue;
-                }
-                let c = cut_index(&cuts, day) * 2 + (day > split) as usize;
-                if let Some(t) = total.get_mut(c) {
-                    *t += 1.0;
-                    entry_model.push(rank as u32);
-                    entry_cell.push(c as u32);
-                    entry_value.push(1.0);
-                }
-            }
-            ctx.notes
-                .push("basis models: each model counts once, in the period of its creation day".to_string());
-        }
-    }
-    // Sums by label set (every attribute in one pass), then by label: the downloads are whole
-    // numbers, so the order of the adds does not change the sums.
-    let sets: Vec<Rc<LabelSets>> = names
-        .iter()
-        .zip(&labels)
-        .map(|(name, l)| kept_label_sets(ctx, name, l))
-        .collect();
-    let mut by_set: Vec<Vec<f64>> = sets.iter().map(|x| vec![0.0; x.sets() * cells]).collect();
-    let set_refs: Vec<&LabelSets> = sets.iter().map(|x| x.as_ref()).collect();
-    add_by_sets(
-        &set_refs,
-        (&entry_model, &entry_cell, &entry_value),
-        cells,
-        &mut by_set,
-    );
-    let acc: Vec<Vec<f64>> = labels
-        .iter()
-        .zip(&sets)
-        .zip(&by_set)
-        .map(|((l, x), sums)| {
-            let mut acc = vec![0.0; l.count() * cells];
-            x.expand(sums, cells, &mut acc);
-            acc
-        })
-        .collect();
+    let cell_map = incidence_cells(ctx, &cuts, split);
+    let prepared = match options.basis {
+        Basis::Downloads => incidence_sums_prepared(ctx, &names, &labels, &cell_map, cells),
+        Basis::Models => None,
+    };
+    let (total, acc) = match prepared {
+        Some(sums) => sums,
+        None => incidence_sums_from_rows(ctx, &names, &labels, &cell_map, (&cuts, split, cells))?,
+    };
     let group_total = |v: &[f64], g: usize| (0..np).map(|p| v[p * 2 + g]).sum::<f64>();
     let (tb, ta) = (group_total(&total, 0), group_total(&total, 1));
     let mut rows: Vec<IncidenceRow> = Vec::new();
@@ -983,6 +1122,22 @@ fn modality(ctx: &mut Context) -> Report {
         ("input", "input_modalities", Labels::Multi(&s.input_modalities)),
         ("output", "output_modalities", Labels::Multi(&s.output_modalities)),
     ];
+    // The incidence view's prepared sums per cell and label, when there, summed over the cells
+    // (which cover every week): no pass over the models.
+    let names = ["input_modalities", "output_modalities"];
+    let labels = [
+        Labels::Multi(&s.input_modalities),
+        Labels::Multi(&s.output_modalities),
+    ];
+    if let Some((total, acc)) = prepared_cell_sums(ctx, &names, &labels) {
+        let total = total.iter().sum();
+        let cells = (2 * cut_days(ctx.options).map_or(0, |c| cut_labels(&c).len())).max(1);
+        let acc: Vec<Vec<f64>> = acc
+            .iter()
+            .map(|a| a.chunks_exact(cells).map(|v| v.iter().sum()).collect())
+            .collect();
+        return modality_report(&sides, &acc, total);
+    }
     // Each side's sums by label set of the kept models (dense columns, shared with incidence),
     // then by label: whole numbers, so the same sums.
     let sets: Vec<Rc<LabelSets>> = sides
@@ -1011,6 +1166,12 @@ fn modality(ctx: &mut Context) -> Report {
             acc
         })
         .collect();
+    modality_report(&sides, &acc, total)
+}
+
+/// The modality view's table from the downloads per side and label, `acc[side][label]`, and
+/// of all the kept models, `total`.
+fn modality_report(sides: &[(&str, &str, Labels); 2], acc: &[Vec<f64>], total: f64) -> Report {
     let (mut sc, mut mc, mut dc, mut shc) = (vec![], vec![], vec![], vec![]);
     for (k, (side, _, l)) in sides.iter().enumerate() {
         let mut order: Vec<usize> = (0..l.count()).filter(|&v| acc[k][v] > 0.0).collect();
@@ -1056,7 +1217,7 @@ fn trends(ctx: &mut Context) -> Result<Report> {
     let window = ctx.options.window_weeks;
     let prepared = ctx
         .week_rows()
-        .zip(ctx.cache.label_week_sums(ctx.options, &name))
+        .zip(ctx.cache.label_sums(ctx.options, &Groups::Labels(name.clone())))
         .filter(|(_, sums)| sums.groups() == nv);
     let (acc, total) = match prepared {
         Some((layout, sums)) => {
@@ -1902,7 +2063,10 @@ mod tests {
                     let options = Options::from_pairs(all.iter().copied()).unwrap();
                     assert!(engine.prepare(&options).unwrap(), "{all:?}");
                     assert!(
-                        engine.economies().label_week_sums(&options, attribute).is_some(),
+                        engine
+                            .economies()
+                            .label_sums(&options, &Groups::Labels(attribute.to_string()))
+                            .is_some(),
                         "{all:?}"
                     );
                     let got = run(&engine, "trends", &options).unwrap();
@@ -1915,11 +2079,60 @@ mod tests {
         }
         // Another attribute's sums are not read for this one.
         let options = Options::from_pairs([("attribute", "license")]).unwrap();
-        assert!(engine.economies().label_week_sums(&options, "relation").is_none());
+        assert!(engine
+            .economies()
+            .label_sums(&options, &Groups::Labels("relation".to_string()))
+            .is_none());
         assert_eq!(
             run(&engine, "trends", &options).unwrap(),
             run(&fresh, "trends", &options).unwrap()
         );
+    }
+
+    #[test]
+    fn incidence_sums_give_the_incidence_of_a_fresh_engine() {
+        // With the sums per cell (period × before/after) and label prepared (`Engine::prepare`),
+        // the incidence and modality views read them and the layout's weekly totals instead of
+        // the rows: their reports must equal, bit for bit, that of an engine that never prepared, for every
+        // attribute and for one, over the layout tests' option sets, with other periods and
+        // another split (prepared for them), and on the models' basis (which reads no sums).
+        let generated = crate::import::synthetic::generate(3000, 5).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        let extras: [&[(&str, &str)]; 4] = [
+            &[],
+            &[("attribute", "languages")],
+            &[
+                ("periods", "2023-06-30,2024-06-30"),
+                ("before-until", "2024-06-30"),
+            ],
+            &[("basis", "models")],
+        ];
+        for pairs in LAYOUT_OPTION_SETS {
+            for extra in extras {
+                let mut all = pairs.to_vec();
+                all.extend_from_slice(extra);
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                let ctx = Context::new(&engine, &options).unwrap();
+                let cuts = cut_days(&options).unwrap();
+                let split = parse_date(&options.before_until).unwrap();
+                let groups =
+                    incidence_groups(&incidence_cells(&ctx, &cuts, split), cut_labels(&cuts).len() * 2);
+                assert!(
+                    engine.economies().label_sums(&options, &groups).is_some(),
+                    "{all:?}"
+                );
+                let got = run(&engine, "incidence", &options).unwrap();
+                let want = run(&fresh, "incidence", &options).unwrap();
+                assert_eq!(got, want, "{all:?}");
+                assert!(!strs(&got, "incidence", "value").is_empty(), "{all:?}");
+                // The modality view sums the same sums over the cells.
+                let got = run(&engine, "modality", &options).unwrap();
+                assert_eq!(got, run(&fresh, "modality", &options).unwrap(), "{all:?}");
+                assert!(!strs(&got, "modality", "modality").is_empty(), "{all:?}");
+            }
+        }
     }
 
     #[test]
