@@ -170,6 +170,9 @@ type WindowKey = (Option<u32>, i32, i32, MaskKey);
 /// (minimum downloads as bits, `where` conditions, created from, created to).
 type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
 
+/// Units by decreasing sum of their kept models' rows: (sum, unit).
+type UnitBounds = Rc<Vec<(u64, u32)>>;
+
 /// Label sets per attribute name.
 type AttributeLabelSets = Vec<(String, Rc<LabelSets>)>;
 
@@ -263,6 +266,9 @@ pub struct EconomiesCache {
     /// The sums per cell of weeks and label of the attributes the incidence view tests, kept
     /// like the week rows.
     cell_label_sums: GroupSumsSlot,
+    /// Per population filter and level (direct attribution): the units with rows, by decreasing
+    /// sum of all their kept models' rows ([`Context::top_unit_totals`]); two at a time.
+    unit_bounds: RefCell<Vec<((MaskKey, Level), UnitBounds)>>,
 }
 
 impl EconomiesCache {
@@ -1187,6 +1193,26 @@ impl<'a> Context<'a> {
         }
     }
 
+    /// Weeks and downloads of model `m` that count, as [`Context::model_rows`], from the window
+    /// ranges when they are made, else found for this model alone: for views that read a few
+    /// models' rows, without the ranges of every kept model.
+    pub fn counted_rows(&self, m: usize) -> (&'a [u16], &'a [u32]) {
+        if self.windowed.get().is_some() {
+            return self.model_rows(m);
+        }
+        let window = if self.fallback {
+            None
+        } else {
+            self.options.window_weeks
+        };
+        let index = self.cache.row_index(self.s);
+        let created = self.cache.created_weeks(self.s);
+        match filter::model_span(&self.rows, created, window, self.week_range, Some(index), m) {
+            Some((a, b)) => self.rows.slice(a, b),
+            None => (&[], &[]),
+        }
+    }
+
     /// The kept rows in week and age order for this option set's population filter ([`WeekRows`]),
     /// when they have been prepared ([`EconomiesCache::prepare_week_rows`], which makes none for
     /// a snapshot without weekly history).
@@ -1328,6 +1354,82 @@ impl<'a> Context<'a> {
             unknown: unknown.iter().sum::<u64>() as f64,
             all: all.iter().sum::<u64>() as f64,
         })
+    }
+
+    /// The `k` units with the most downloads over the whole range, the most first (ties: key
+    /// ascending) with their downloads, or `None` (root attribution: fractional credits) for
+    /// the caller to rank every unit's sum. No unit counts more downloads under a window than
+    /// all its kept models' rows hold, so the units are visited by decreasing sum of those
+    /// rows (made once per population filter), each one's counted rows summed, until the next
+    /// one's rows cannot pass the k-th largest sum found: at 1 M models a few thousand
+    /// developers' rows instead of every kept model's. Units without downloads are left out.
+    pub fn top_unit_totals(&self, credits: &Credits, k: usize) -> Option<Vec<(usize, f64)>> {
+        if self.options.attribution != Attribution::Direct {
+            return None;
+        }
+        if k == 0 {
+            return Some(Vec::new());
+        }
+        let bounds = self.unit_bounds(credits);
+        let cmp = |a: &(usize, u64), b: &(usize, u64)| {
+            b.1.cmp(&a.1)
+                .then_with(|| self.unit_key(a.0).cmp(self.unit_key(b.0)))
+        };
+        let mut best: Vec<(usize, u64)> = Vec::with_capacity(k + 1);
+        for &(bound, u) in bounds.iter() {
+            if best.len() == k && best.last().is_some_and(|&(_, kth)| bound < kth) {
+                break;
+            }
+            let u = u as usize;
+            let mut sum = 0u64;
+            for &m in credits.of(u).0 {
+                let m = m as usize;
+                if !self.kept(m) {
+                    continue;
+                }
+                sum += self.counted_rows(m).1.iter().map(|&d| d as u64).sum::<u64>();
+            }
+            if sum == 0 {
+                continue;
+            }
+            let at = best.partition_point(|b| cmp(b, &(u, sum)).is_lt());
+            if at < k {
+                best.insert(at, (u, sum));
+                best.truncate(k);
+            }
+        }
+        // Whole numbers below 2^53: the same floats as the models' sums added one by one.
+        Some(best.into_iter().map(|(u, t)| (u, t as f64)).collect())
+    }
+
+    /// The units with kept rows at the options' level (direct attribution), by decreasing sum
+    /// of their kept models' rows (ties: unit ascending), cached per population filter.
+    fn unit_bounds(&self, credits: &Credits) -> UnitBounds {
+        let key = (mask_key(self.options), self.options.level);
+        if let Some((_, b)) = self.cache.unit_bounds.borrow().iter().find(|(k, _)| *k == key) {
+            return b.clone();
+        }
+        let index = self.cache.row_index(self.s);
+        let mut sums = vec![0u64; credits.units()];
+        for m in self.kept_models() {
+            let rows = index.row_total.get(m).copied().unwrap_or(0);
+            for &u in credits.of_model(m).0 {
+                if let Some(x) = sums.get_mut(u as usize) {
+                    *x += rows;
+                }
+            }
+        }
+        let mut bounds: Vec<(u64, u32)> = (0..sums.len() as u32)
+            .filter_map(|u| Some((*sums.get(u as usize).filter(|&&x| x > 0)?, u)))
+            .collect();
+        bounds.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let bounds = Rc::new(bounds);
+        let mut cache = self.cache.unit_bounds.borrow_mut();
+        if cache.len() >= 2 {
+            cache.remove(0);
+        }
+        cache.push((key, bounds.clone()));
+        bounds
     }
 
     /// A note when part of the downloads has no unit at this level.

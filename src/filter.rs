@@ -394,76 +394,91 @@ pub fn window_spans(
     };
     for &i in models {
         let i = i as usize;
-        if i >= n {
-            continue;
+        if let Some((a, b)) = model_span(rows, created_weeks, window, (from_week, to_week), index, i) {
+            start[i] = a as u32;
+            end[i] = b as u32;
         }
-        let (a, b) = rows.range(i);
-        if a == b {
-            continue;
-        }
-        let mut lo = from_week as i64;
-        let mut hi = to_week as i64;
-        if let Some(l) = window {
-            let c = created_weeks.get(i).copied().unwrap_or(NO_WEEK);
-            if c == NO_WEEK {
-                continue;
-            }
-            lo = lo.max(c as i64);
-            hi = hi.min(c as i64 + l as i64 - 1);
-        }
-        if lo > hi {
-            continue;
-        }
-        // Usually every row is inside (the first download week is the creation week, the last is
-        // before `to` and within the window): checked at the ends, from the index when there is
-        // one (no read of the model's rows at all), before searching.
-        let (first, last) = match index {
-            Some(x) => (
-                x.first_week.get(i).copied().unwrap_or(0),
-                x.last_week.get(i).copied().unwrap_or(0),
-            ),
-            None => {
-                let weeks = rows.slice(a, b).0;
-                (
-                    weeks.first().copied().unwrap_or(0),
-                    weeks.last().copied().unwrap_or(0),
-                )
-            }
-        };
-        let (s, e) = if first as i64 >= lo && last as i64 <= hi {
-            (0, b - a)
-        } else {
-            let len = b - a;
-            // From the index when it tells (no read of the rows: those reads miss the cache),
-            // else by binary search on the model's weeks.
-            let placed =
-                index.and_then(|x| Some((x.rows_before(i, lo, len)?, x.rows_before(i, hi + 1, len)?)));
-            match placed {
-                Some((s, e)) => (s, e.max(s)),
-                None => {
-                    let weeks = rows.slice(a, b).0;
-                    let s = if first as i64 >= lo {
-                        0
-                    } else {
-                        weeks.partition_point(|&w| (w as i64) < lo)
-                    };
-                    let e = if last as i64 <= hi {
-                        len
-                    } else {
-                        weeks.partition_point(|&w| (w as i64) <= hi)
-                    };
-                    (s, e.max(s))
-                }
-            }
-        };
-        start[i] = (a + s) as u32;
-        end[i] = (a + e) as u32;
     }
     Windowed {
         start,
         end,
         totals: Default::default(),
     }
+}
+
+/// The counted rows of model `i` (row indexes `a..b` into `rows`) under `window` within the weeks
+/// `from_week..=to_week`; `None` when none count (no rows, no creation week under a window, or
+/// the window and the range do not meet). See [`window_spans`].
+pub fn model_span(
+    rows: &Rows,
+    created_weeks: &[i32],
+    window: Option<u32>,
+    (from_week, to_week): (i32, i32),
+    index: Option<&RowIndex>,
+    i: usize,
+) -> Option<(usize, usize)> {
+    if i >= rows.models() {
+        return None;
+    }
+    let (a, b) = rows.range(i);
+    if a == b {
+        return None;
+    }
+    let mut lo = from_week as i64;
+    let mut hi = to_week as i64;
+    if let Some(l) = window {
+        let c = created_weeks.get(i).copied().unwrap_or(NO_WEEK);
+        if c == NO_WEEK {
+            return None;
+        }
+        lo = lo.max(c as i64);
+        hi = hi.min(c as i64 + l as i64 - 1);
+    }
+    if lo > hi {
+        return None;
+    }
+    // Usually every row is inside (the first download week is the creation week, the last is
+    // before `to` and within the window): checked at the ends, from the index when there is
+    // one (no read of the model's rows at all), before searching.
+    let (first, last) = match index {
+        Some(x) => (
+            x.first_week.get(i).copied().unwrap_or(0),
+            x.last_week.get(i).copied().unwrap_or(0),
+        ),
+        None => {
+            let weeks = rows.slice(a, b).0;
+            (
+                weeks.first().copied().unwrap_or(0),
+                weeks.last().copied().unwrap_or(0),
+            )
+        }
+    };
+    let (s, e) = if first as i64 >= lo && last as i64 <= hi {
+        (0, b - a)
+    } else {
+        let len = b - a;
+        // From the index when it tells (no read of the rows: those reads miss the cache),
+        // else by binary search on the model's weeks.
+        let placed = index.and_then(|x| Some((x.rows_before(i, lo, len)?, x.rows_before(i, hi + 1, len)?)));
+        match placed {
+            Some((s, e)) => (s, e.max(s)),
+            None => {
+                let weeks = rows.slice(a, b).0;
+                let s = if first as i64 >= lo {
+                    0
+                } else {
+                    weeks.partition_point(|&w| (w as i64) < lo)
+                };
+                let e = if last as i64 <= hi {
+                    len
+                } else {
+                    weeks.partition_point(|&w| (w as i64) <= hi)
+                };
+                (s, e.max(s))
+            }
+        }
+    };
+    Some((a + s, a + e))
 }
 
 /// The week range of `from`/`to` (`i32::MIN..=i32::MAX` when not given).

@@ -151,8 +151,14 @@ fn shares(ctx: &mut Context) -> Result<Report> {
     } else {
         Some(ctx.credited_period_totals(&credits, &periods))
     };
-    let unit_totals = ctx.unit_sums(&credits);
-    let top = top_units(ctx, &unit_totals.totals, ctx.options.top);
+    // Many units: the top ones found without summing every unit, when the credits allow.
+    let top = match credited
+        .as_ref()
+        .and_then(|_| ctx.top_unit_totals(&credits, ctx.options.top))
+    {
+        Some(top) => top.into_iter().map(|(u, _)| u).collect(),
+        None => top_units(ctx, &ctx.unit_sums(&credits).totals, ctx.options.top),
+    };
     let nk = top.len();
     let mut matrix = vec![0.0; np * nk];
     let (rest, period_total) = match credited {
@@ -183,7 +189,7 @@ fn shares(ctx: &mut Context) -> Result<Report> {
                 let (models, weights) = credits.of(u);
                 for (&m, &w) in models.iter().zip(weights) {
                     if ctx.kept(m as usize) {
-                        let (weeks, downloads) = ctx.model_rows(m as usize);
+                        let (weeks, downloads) = ctx.counted_rows(m as usize);
                         add_rows(&mut column, &periods, weekly, weeks, downloads, w);
                     }
                 }
@@ -2133,6 +2139,41 @@ mod tests {
                 assert!(!strs(&got, "modality", "modality").is_empty(), "{all:?}");
             }
         }
+    }
+
+    #[test]
+    fn top_unit_totals_equal_the_ranking_of_every_units_sum() {
+        // The top units found by visiting units in order of their rows' sums against the
+        // ranking of every unit's sum (`unit_totals`, then `top_units`): the same units in the
+        // same order (ties: key ascending) with the same downloads, at the model and developer
+        // levels, over the layout tests' option sets (windows of 1 and 13 weeks, none, week
+        // ranges, subsets) and several lengths of list.
+        let generated = crate::import::synthetic::generate(3000, 3).unwrap();
+        let engine = Engine::new(generated);
+        let mut ties = 0;
+        for pairs in LAYOUT_OPTION_SETS {
+            for level in ["model", "developer"] {
+                let mut all = pairs.to_vec();
+                all.push(("level", level));
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                let ctx = Context::new(&engine, &options).unwrap();
+                let credits = ctx.credits();
+                let totals = ctx.unit_totals(&credits);
+                for k in [0, 1, 3, 10, 100, 100_000] {
+                    let want: Vec<(usize, f64)> = top_units(&ctx, &totals.totals, k)
+                        .into_iter()
+                        .map(|u| (u, totals.totals[u]))
+                        .collect();
+                    let got = ctx.top_unit_totals(&credits, k).unwrap();
+                    assert_eq!(got, want, "{all:?} top {k}");
+                    ties += want.windows(2).filter(|w| w[0].1 == w[1].1).count();
+                }
+            }
+        }
+        assert!(ties > 0, "ties broken by key are exercised");
+        let root = Options::from_pairs([("attribution", "root")]).unwrap();
+        let ctx = Context::new(&engine, &root).unwrap();
+        assert!(ctx.top_unit_totals(&ctx.credits(), 3).is_none());
     }
 
     #[test]
