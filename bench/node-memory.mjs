@@ -26,7 +26,7 @@ const levels = ['model', 'developer', 'country'];
 report('after load');
 for (const level of levels) engine.report('concentration', { level });
 report('after the views');
-engine.prepare({});
+engine.prepare({ attribute: 'architecture' }); // as the dashboard: with the trends box's attribute
 report('after prepare');
 for (const window of ['13', '26']) {
   for (const level of levels) engine.report('concentration', { level, 'window-weeks': window });
