@@ -619,7 +619,11 @@ impl WeekGroupSums {
 
     /// The bucket rows of slot `s` (an empty range outside the sums).
     fn slot_rows(&self, s: usize) -> std::ops::Range<usize> {
-        match (self.slot_start.get(s), self.slot_start.get(s + 1)) {
+        // `s` may be `usize::MAX` (no slot).
+        match (
+            self.slot_start.get(s),
+            s.checked_add(1).and_then(|t| self.slot_start.get(t)),
+        ) {
             (Some(&a), Some(&b)) => a as usize..b as usize,
             _ => 0..0,
         }

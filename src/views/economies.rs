@@ -2099,9 +2099,10 @@ mod tests {
     fn incidence_sums_give_the_incidence_of_a_fresh_engine() {
         // With the sums per cell (period × before/after) and label prepared (`Engine::prepare`),
         // the incidence and modality views read them and the layout's weekly totals instead of
-        // the rows: their reports must equal, bit for bit, that of an engine that never prepared, for every
-        // attribute and for one, over the layout tests' option sets, with other periods and
-        // another split (prepared for them), and on the models' basis (which reads no sums).
+        // the rows: their reports must equal, bit for bit, those of an engine that never
+        // prepared, for every attribute and for one, over the layout tests' option sets, with
+        // other periods and another split (prepared for them), and on the models' basis (which
+        // reads no sums).
         let generated = crate::import::synthetic::generate(3000, 5).unwrap();
         let engine = Engine::new(generated.clone());
         let fresh = Engine::new(generated);
