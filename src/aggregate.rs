@@ -22,7 +22,7 @@ use crate::engine::Engine;
 use crate::filter::{self, rows_total, take_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::incidence::LabelSets;
 use crate::options::{Attribution, Granularity, Level, Options};
-use crate::sizes::{Estimator, SizeGroup};
+use crate::sizes::{Estimator, SizeGroup, SizePairs};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
 use crate::week_rows::{
@@ -178,6 +178,9 @@ type AttributeLabelSets = Vec<(String, Rc<LabelSets>)>;
 
 type CreatedSizesKey = (MaskKey, i32, i32, u64);
 
+/// The population filter, week range, seed and year labels of [`SizePairs`].
+type SizePairsKey = (MaskKey, (i32, i32), u64, i32, Vec<String>);
+
 /// Whether a population filter keeps a subset (`where` conditions).
 fn is_subset(key: &MaskKey) -> bool {
     !key.1.is_empty()
@@ -232,6 +235,10 @@ pub struct EconomiesCache {
     /// The "created" groups of the sizes view, which the Rolling Window does not change: per
     /// population filter, week range and seed.
     created_sizes: RefCell<Vec<(CreatedSizesKey, Rc<Vec<SizeGroup>>)>>,
+    /// The (download year, model) pairs of the sizes view ([`SizePairs`]) of the last population
+    /// filter, week range and seed that asked for them. Like the week rows, a new window reuses
+    /// them, so [`EconomiesCache::clear_option_caches`] keeps them.
+    size_pairs: RefCell<Option<(SizePairsKey, Rc<SizePairs>)>>,
     /// The dense block of [`Context::partitioned`], kept all zeros between uses, and its partition
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
     dense: RefCell<Vec<f64>>,
@@ -432,11 +439,7 @@ impl EconomiesCache {
         from: i32,
         to: i32,
     ) -> Rc<Windowed> {
-        let window = if self.is_fallback(s) {
-            None
-        } else {
-            options.window_weeks
-        };
+        let window = self.window_of(s, options);
         let key = (window, from, to, mask_key(options));
         if let Some((_, w)) = self.windowed.borrow().iter().find(|(k, _)| *k == key) {
             return w.clone();
@@ -457,6 +460,30 @@ impl EconomiesCache {
             |k| is_subset(&k.3),
         );
         w
+    }
+
+    /// The rolling window of `options` over this snapshot's rows: none over the fallback rows
+    /// (one observation a model, no weeks to window).
+    pub fn window_of(&self, s: &Snapshot, options: &Options) -> Option<u32> {
+        if self.is_fallback(s) {
+            None
+        } else {
+            options.window_weeks
+        }
+    }
+
+    /// The window ranges of these options when they are made and hold their per-model totals.
+    pub fn windowed_with_totals(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        from: i32,
+        to: i32,
+    ) -> Option<Rc<Windowed>> {
+        let key = (self.window_of(s, options), from, to, mask_key(options));
+        let cached = self.windowed.borrow();
+        let (_, w) = cached.iter().find(|(k, w)| *k == key && w.has_totals())?;
+        Some(w.clone())
     }
 
     /// The ranges of a window at most [`DONOR_WEEKS`] weeks longer or shorter than that of `w`
@@ -856,6 +883,32 @@ impl EconomiesCache {
         groups
     }
 
+    /// The sizes view's (download year, model) pairs for this option set's population filter,
+    /// week range `range`, seed and `years`, made by `make` unless they are those of the last call.
+    pub fn size_pairs(
+        &self,
+        options: &Options,
+        range: (i32, i32),
+        years: &PeriodMap,
+        make: impl FnOnce() -> SizePairs,
+    ) -> Rc<SizePairs> {
+        let key = (
+            mask_key(options),
+            range,
+            options.seed,
+            years.first_week,
+            years.labels.clone(),
+        );
+        if let Some((k, pairs)) = &*self.size_pairs.borrow() {
+            if *k == key {
+                return pairs.clone();
+            }
+        }
+        let pairs = Rc::new(make());
+        *self.size_pairs.borrow_mut() = Some((key, pairs.clone()));
+        pairs
+    }
+
     pub fn estimator(&self, s: &Snapshot, seed: u64) -> Rc<EstimatorFit> {
         if let Some((_, e)) = self.estimators.borrow().iter().find(|(k, _)| *k == seed) {
             return e.clone();
@@ -1200,11 +1253,7 @@ impl<'a> Context<'a> {
         if self.windowed.get().is_some() {
             return self.model_rows(m);
         }
-        let window = if self.fallback {
-            None
-        } else {
-            self.options.window_weeks
-        };
+        let window = self.cache.window_of(self.s, self.options);
         let index = self.cache.row_index(self.s);
         let created = self.cache.created_weeks(self.s);
         match filter::model_span(&self.rows, created, window, self.week_range, Some(index), m) {
@@ -1270,6 +1319,32 @@ impl<'a> Context<'a> {
     #[inline]
     pub fn kept_models(&self) -> impl Iterator<Item = usize> + '_ {
         self.mask.kept_models.iter().map(|&m| m as usize)
+    }
+
+    /// The window-filtered downloads of the kept models `models` (ascending; others give 0):
+    /// from every kept model's totals when a box has made them for these options, else summed
+    /// model by model ([`Context::counted_rows`]), without the window ranges of every kept
+    /// model. For views that need a part of the models (the derivatives of `flows`).
+    pub fn counted_totals_of<'b>(
+        &'b self,
+        models: impl Iterator<Item = usize> + 'b,
+    ) -> impl Iterator<Item = (usize, f64)> + 'b {
+        let (from, to) = self.week_range;
+        let made = match self.windowed.get() {
+            Some(w) if w.has_totals() => Some(w.clone()),
+            _ => self.cache.windowed_with_totals(self.s, self.options, from, to),
+        };
+        models.map(move |m| {
+            let total = if !self.kept(m) {
+                0.0
+            } else {
+                match made.as_ref().and_then(|w| w.made_total(m)) {
+                    Some(t) => t,
+                    None => rows_total(self.counted_rows(m).1),
+                }
+            };
+            (m, total)
+        })
     }
 
     /// `(model, window-filtered downloads)` of every kept model, in model order.

@@ -278,6 +278,11 @@ impl Windowed {
         self.totals.get().is_some()
     }
 
+    /// Model `m`'s total when the per-model totals are there (0 past their end).
+    pub fn made_total(&self, m: usize) -> Option<f64> {
+        self.totals.get().map(|t| t.get(m).copied().unwrap_or(0.0))
+    }
+
     /// A zeroed per-model vector for a pass that reads every kept model's counted rows anyway to
     /// fill with [`rows_total`] on the way and hand to [`Windowed::offer_totals`]; `None` when
     /// the totals are already there.

@@ -17,6 +17,7 @@
 //!   spread is 0. The curve is evaluated on [`DENSITY_POINTS`] points from min − 3h to max + 3h,
 //!   after linear binning of the data onto a 512-point grid (exact to well under 1 % of the peak).
 
+use crate::filter::{Rows, NO_WEEK};
 use crate::rng::Rng;
 
 pub const RANSAC_ITERATIONS: usize = 200;
@@ -302,81 +303,85 @@ fn curve(bins: &[f64], lo: f64, hi: f64, step: f64, h: f64, w: f64) -> (Vec<f64>
     (xs, ys)
 }
 
-/// [`summarize_sorted`] of the pairs `(sizes[r], w)` and [`density`] of the pairs
-/// `(log_sizes[r], w)`, for `(r, w)` in `ranked` (sizes ascending along it): the same numbers,
-/// digit for digit, as those two functions give, in four passes over `ranked` instead of about
-/// fifteen. Each sum adds the same terms in the same order; a weighted quantile's place depends on
-/// the weights only, so one walk finds the three quartiles for the sizes and their logarithms
-/// alike. A rank outside `sizes` reads as NaN. Empty → n 0, nulls and an empty curve.
-pub fn summary_and_density(
-    ranked: &[(u32, f64)],
-    sizes: &[f64],
-    log_sizes: &[f64],
-) -> (Summary, Vec<f64>, Vec<f64>) {
-    let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
+/// One model's size in a group of the sizes view: parameters, their log10, and the model's weight
+/// (its downloads, or 1 for a count).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WeightedSize {
+    pub size: f64,
+    pub log_size: f64,
+    pub weight: f64,
+}
+
+/// [`summarize_sorted`] of the pairs `(size, weight)` and [`density`] of the pairs
+/// `(log_size, weight)` of `sorted` (sizes ascending along it): the same numbers, digit for
+/// digit, as those two functions give, in four passes over `sorted` instead of about fifteen.
+/// Each sum adds the same terms in the same order; a weighted quantile's place depends on the
+/// weights only, so one walk finds the three quartiles for the sizes and their logarithms alike.
+/// Empty → n 0, nulls and an empty curve.
+pub fn summary_and_density(sorted: &[WeightedSize]) -> (Summary, Vec<f64>, Vec<f64>) {
     // Pass 1: the sums.
     let (mut weight, mut positive, mut weighted_size, mut squares, mut weighted_log) =
         (0.0, -0.0, -0.0, -0.0, -0.0);
-    for &(r, w) in ranked {
+    for x in sorted {
+        let w = x.weight;
         weight += w;
         positive += w.max(0.0);
-        weighted_size += at(sizes, r) * w;
+        weighted_size += x.size * w;
         squares += w * w;
-        weighted_log += at(log_sizes, r) * w;
+        weighted_log += x.log_size * w;
     }
     // Pass 2: the places of the quartiles (inverted CDF, as `weighted_quantile_sorted`).
-    let quartiles = quantile_places(ranked, positive, [0.25, 0.5, 0.75]);
-    let value =
-        |table: &[f64], place: Option<usize>| place.and_then(|i| ranked.get(i)).map(|&(r, _)| at(table, r));
+    let quartiles = quantile_places(sorted, positive, [0.25, 0.5, 0.75]);
+    let at = |place: Option<usize>| place.and_then(|i| sorted.get(i));
     let summary = Summary {
-        n: ranked.len(),
+        n: sorted.len(),
         weight,
         mean: (weight > 0.0).then(|| weighted_size / weight),
-        median: value(sizes, quartiles[1]),
-        q25: value(sizes, quartiles[0]),
-        q75: value(sizes, quartiles[2]),
+        median: at(quartiles[1]).map(|x| x.size),
+        q25: at(quartiles[0]).map(|x| x.size),
+        q75: at(quartiles[2]).map(|x| x.size),
     };
     // The bandwidth, as `silverman_bandwidth` (whose total weight is the plain sum).
     let w = weight;
-    let (Some(&(first, _)), Some(&(last, _))) = (ranked.first(), ranked.last()) else {
+    let (Some(first), Some(last)) = (sorted.first(), sorted.last()) else {
         return (summary, Vec::new(), Vec::new());
     };
     if w.is_nan() || w <= 0.0 {
         return (summary, Vec::new(), Vec::new());
     }
-    let (Some(q25), Some(q75)) = (value(log_sizes, quartiles[0]), value(log_sizes, quartiles[2])) else {
+    let (Some(q25), Some(q75)) = (at(quartiles[0]), at(quartiles[2])) else {
         return (summary, Vec::new(), Vec::new());
     };
     let mean = weighted_log / w;
     // Pass 3: the variance about the mean.
     let mut spread_sum = -0.0;
-    for &(r, wt) in ranked {
-        let d = at(log_sizes, r) - mean;
-        spread_sum += wt * d * d;
+    for x in sorted {
+        let d = x.log_size - mean;
+        spread_sum += x.weight * d * d;
     }
-    let h = silverman(spread_sum / w, q75 - q25, w * w / squares);
+    let h = silverman(spread_sum / w, q75.log_size - q25.log_size, w * w / squares);
     // Pass 4: the binning, then the curve (as `density`).
-    let (lo, hi) = (at(log_sizes, first) - 3.0 * h, at(log_sizes, last) + 3.0 * h);
+    let (lo, hi) = (first.log_size - 3.0 * h, last.log_size + 3.0 * h);
     let step = (hi - lo) / (BINS - 1) as f64;
     let mut bins = vec![0.0; BINS];
-    for &(r, wt) in ranked {
-        bin_linearly(&mut bins, at(log_sizes, r), wt, lo, step);
+    for x in sorted {
+        bin_linearly(&mut bins, x.log_size, x.weight, lo, step);
     }
     let (xs, ys) = curve(&bins, lo, hi, step, h, w);
     (summary, xs, ys)
 }
 
-/// The places in `ranked` of the weighted quantiles `qs` (ascending) when the positive weights
+/// The places in `sorted` of the weighted quantiles `qs` (ascending) when the positive weights
 /// add up to `total`: what [`weighted_quantile_sorted`] returns the value of, for each q in one
 /// walk. `None` when `total` is not positive.
-fn quantile_places<const N: usize>(ranked: &[(u32, f64)], total: f64, qs: [f64; N]) -> [Option<usize>; N] {
+fn quantile_places<const N: usize>(sorted: &[WeightedSize], total: f64, qs: [f64; N]) -> [Option<usize>; N] {
     let mut places = [None; N];
     if total.is_nan() || total <= 0.0 {
         return places;
     }
     let targets = qs.map(|q| q.clamp(0.0, 1.0) * total);
     let (mut cumulative, mut last, mut next) = (0.0, None, 0);
-    for (i, &(_, w)) in ranked.iter().enumerate() {
+    for (i, w) in sorted.iter().map(|x| x.weight).enumerate() {
         if w <= 0.0 {
             continue;
         }
@@ -397,9 +402,412 @@ fn quantile_places<const N: usize>(ranked: &[(u32, f64)], total: f64, qs: [f64; 
     places
 }
 
+/// One (download year, model) pair of [`SizePairs`]: where the model's rows of that year are.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct SizePair {
+    /// The pair's place in the order of year and size.
+    slot: u32,
+    /// The pair's first row: an index into the rows the pairs were made from.
+    first_row: u32,
+    /// The pair's rows.
+    rows: u16,
+    /// The week of the pair's last row minus that of its first (`rows − 1` when the weeks are
+    /// consecutive).
+    span: u16,
+    /// The model's creation week minus the week of the pair's first row; [`NO_WEEK`] for a
+    /// model without a creation week.
+    creation_offset: i32,
+    /// The downloads of all the pair's rows.
+    total: u64,
+}
+
+/// The sum of `downloads`.
+fn sum_of(downloads: &[u32]) -> u64 {
+    downloads.iter().map(|&d| d as u64).sum()
+}
+
+/// The (download year, model) pairs of the sizes view, for one population filter and week range:
+/// for every kept model and download year with downloads, where that model's rows of that year
+/// are, and the pair's place in the order of year and then of size.
+///
+/// The view's downloaded summaries need, per year, each model's downloads that count in that year,
+/// in the order of size. Summing them model by model and sorting the (model, year) weights by size
+/// on every window change took most of the view's time (at 1 M models ≈ 280 k models' rows, then a
+/// sort of ≈ 370 k weights). A window only drops rows from a pair, so the pairs with rows under no
+/// window, placed once, hold those of every window. [`SizePairs::for_each_count`] sums each pair's
+/// counted rows (a run found from the creation week, without reading the weeks when they are
+/// consecutive) in the order of the rows, puts the sum in the pair's place, and reads the places
+/// in order. Summing the pairs in order of size instead jumps to a new model's rows at every pair,
+/// which took as long as the sort. The counts are whole numbers, so the weights are the same, bit
+/// for bit, as those summed model by model.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SizePairs {
+    /// The pairs in order of their rows.
+    pairs: Vec<SizePair>,
+    /// The places of group `g` are `group_starts[g]..group_starts[g + 1]`: one group per year,
+    /// then one for the models of unknown size.
+    group_starts: Vec<usize>,
+    /// The size and its log10 of the model of each place (what the summaries read: looking them
+    /// up by rank in tables of every model's would read far more memory).
+    sizes: Vec<(f64, f64)>,
+}
+
+/// One model for [`SizePairs::build`]: its index into the rows, its place in the order of size
+/// (`None`: unknown size) and its creation week ([`NO_WEEK`] when unknown).
+#[derive(Clone, Copy, Debug)]
+pub struct SizedModel {
+    pub model: usize,
+    pub rank: Option<u32>,
+    pub created_week: i32,
+}
+
+impl SizePairs {
+    /// The pairs of `models` (ascending, each once): their rows of the weeks `from..=to`, by
+    /// year (`period_of[week − first_week]`, `years` of them; rows of weeks outside it are left
+    /// out). A pair whose rows add up to 0 is left out: no window gives it downloads. A model of
+    /// rank r has `size_by_rank[r]` parameters, of log10 `log_size_by_rank[r]` (NaN past their
+    /// ends).
+    pub fn build(
+        rows: &Rows,
+        models: impl Iterator<Item = SizedModel>,
+        (size_by_rank, log_size_by_rank): (&[f64], &[f64]),
+        (from, to): (i32, i32),
+        first_week: i32,
+        period_of: &[u32],
+        years: usize,
+    ) -> SizePairs {
+        let year_of = |w: u16| {
+            usize::try_from(w as i64 - first_week as i64)
+                .ok()
+                .and_then(|k| period_of.get(k))
+                .map(|&p| p as usize)
+                .filter(|&p| p < years)
+        };
+        let mut pairs: Vec<SizePair> = Vec::new();
+        // (group, rank, pair) of each pair, to place them.
+        let mut keys: Vec<(u32, u32, u32)> = Vec::new();
+        for SizedModel {
+            model,
+            rank,
+            created_week,
+        } in models
+        {
+            let (a, b) = rows.range(model);
+            let (weeks, downloads) = rows.slice(a, b);
+            let start = weeks.partition_point(|&w| (w as i32) < from);
+            let end = weeks.partition_point(|&w| (w as i32) <= to);
+            let mut i = start;
+            while i < end {
+                let Some(year) = weeks.get(i).and_then(|&w| year_of(w)) else {
+                    i += 1; // a week outside the years
+                    continue;
+                };
+                let mut j = i + 1;
+                while j < end && weeks.get(j).and_then(|&w| year_of(w)) == Some(year) {
+                    j += 1;
+                }
+                let sum: u64 = downloads
+                    .get(i..j)
+                    .map_or(0, |d| d.iter().map(|&d| d as u64).sum());
+                if sum > 0 {
+                    let group = if rank.is_some() { year } else { years };
+                    keys.push((group as u32, rank.unwrap_or(u32::MAX), keys.len() as u32));
+                    // One entry per u16::MAX rows (a year's rows always fit in one, with one row
+                    // per week): the entries of a pair add up.
+                    let mut k = i;
+                    while k < j {
+                        let first = weeks.get(k).copied().unwrap_or(0);
+                        let run = (j - k).min(u16::MAX as usize);
+                        let last = weeks.get(k + run - 1).copied().unwrap_or(first);
+                        pairs.push(SizePair {
+                            slot: (keys.len() - 1) as u32, // the pair, until placed
+                            first_row: (a + k) as u32,
+                            rows: run as u16,
+                            span: last - first,
+                            creation_offset: match created_week {
+                                NO_WEEK => NO_WEEK,
+                                c => c - first as i32,
+                            },
+                            total: downloads.get(k..k + run).map_or(0, sum_of),
+                        });
+                        k += run;
+                    }
+                }
+                i = j;
+            }
+        }
+        // In order of group, then of rank: each model has one pair per group, so the order is
+        // total but among the models of unknown size, whose order does not matter.
+        keys.sort_unstable();
+        let mut group_starts = vec![0; years + 2];
+        let mut sizes = Vec::with_capacity(keys.len());
+        let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
+        let mut slot_of_pair = vec![0u32; keys.len()];
+        for (slot, &(group, rank, pair)) in keys.iter().enumerate() {
+            if let Some(x) = group_starts.get_mut(group as usize + 1) {
+                *x += 1;
+            }
+            if let Some(s) = slot_of_pair.get_mut(pair as usize) {
+                *s = slot as u32;
+            }
+            sizes.push((at(size_by_rank, rank), at(log_size_by_rank, rank)));
+        }
+        for p in &mut pairs {
+            p.slot = slot_of_pair.get(p.slot as usize).copied().unwrap_or(0);
+        }
+        for g in 1..group_starts.len() {
+            group_starts[g] += group_starts[g - 1];
+        }
+        SizePairs {
+            pairs,
+            group_starts,
+            sizes,
+        }
+    }
+
+    /// The years, i.e. the groups of models of known size (the group after them holds those of
+    /// unknown size).
+    pub fn years(&self) -> usize {
+        self.group_starts.len().saturating_sub(2)
+    }
+
+    /// The pairs of each group (an upper bound of the weights [`SizePairs::for_each_count`] gives it).
+    pub fn group_lengths(&self) -> impl Iterator<Item = usize> + '_ {
+        self.group_starts.windows(2).map(|w| w[1] - w[0])
+    }
+
+    /// Calls `emit(group, (size, log10 size), downloads)` for each pair whose counted downloads
+    /// are positive, in order of group and then of size (the size `None` in the last group, of
+    /// unknown size).
+    /// `window` `None` counts all the pair's rows; a window of L weeks counts those of weeks c to
+    /// c + L − 1 of a model created in week c, and none of a model without a creation week.
+    /// `rows` must be the rows the pairs were made from. No pairs: no call.
+    pub fn for_each_count(
+        &self,
+        rows: &Rows,
+        window: Option<u32>,
+        mut emit: impl FnMut(usize, Option<(f64, f64)>, u64),
+    ) {
+        let mut counts = vec![0u64; self.sizes.len()];
+        for p in &self.pairs {
+            let (n, span) = (p.rows as usize, p.span as i64);
+            let first = p.first_row as usize;
+            let (a, b) = match window {
+                None => (0, n),
+                Some(_) if p.creation_offset == NO_WEEK => continue,
+                Some(l) => {
+                    // A row counts when its week lies creation_offset .. creation_offset + L
+                    // weeks after the first row's (row j's is j weeks after when they are
+                    // consecutive).
+                    let (lo, hi) = (p.creation_offset as i64, p.creation_offset as i64 + l as i64);
+                    if hi <= 0 || lo > span {
+                        continue;
+                    } else if lo <= 0 && hi > span {
+                        (0, n)
+                    } else if span + 1 == n as i64 {
+                        (lo.clamp(0, n as i64) as usize, hi.clamp(0, n as i64) as usize)
+                    } else {
+                        let weeks = rows.weeks.get(first..first + n).unwrap_or(&[]);
+                        let base = weeks.first().map_or(0, |&w| w as i64);
+                        let offset = |w: &u16| *w as i64 - base;
+                        (
+                            weeks.partition_point(|w| offset(w) < lo),
+                            weeks.partition_point(|w| offset(w) < hi),
+                        )
+                    }
+                }
+            };
+            if a < b {
+                // Whichever is shorter: the counted rows, or those left out of the total.
+                let (Some(d), Some(c)) = (
+                    rows.downloads.get(first..first + n),
+                    counts.get_mut(p.slot as usize),
+                ) else {
+                    continue;
+                };
+                *c += if b - a == n {
+                    p.total
+                } else if 2 * (b - a) <= n {
+                    d.get(a..b).map_or(0, sum_of)
+                } else {
+                    p.total
+                        .saturating_sub(d.get(..a).map_or(0, sum_of) + d.get(b..).map_or(0, sum_of))
+                };
+            }
+        }
+        let known = self.years();
+        for (group, bounds) in self.group_starts.windows(2).enumerate() {
+            let (Some(counts), Some(sizes)) = (
+                counts.get(bounds[0]..bounds[1]),
+                self.sizes.get(bounds[0]..bounds[1]),
+            ) else {
+                continue;
+            };
+            for (&count, &size) in counts.iter().zip(sizes) {
+                if count > 0 {
+                    emit(group, (group < known).then_some(size), count);
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Sizes by rank for the tests of [`SizePairs`]: the model of rank r has 100 + r parameters.
+    const SIZE_BY_RANK: [f64; 4] = [100.0, 101.0, 102.0, 103.0];
+
+    /// `(group, rank, downloads)` of every pair that counts under `window`, in the order given,
+    /// the rank read back from the size (with [`SIZE_BY_RANK`]; its log10 checked).
+    fn counts(pairs: &SizePairs, rows: &Rows, window: Option<u32>) -> Vec<(usize, Option<u32>, u64)> {
+        let mut got = Vec::new();
+        pairs.for_each_count(rows, window, |g, size, v| {
+            let rank = size.map(|(x, log)| {
+                assert_eq!(log, x.log10());
+                (x - 100.0) as u32
+            });
+            got.push((g, rank, v))
+        });
+        got
+    }
+
+    #[test]
+    fn size_pairs_by_hand() {
+        // Weeks 5–14 are year 0 and 15–29 year 1; the range is weeks 4–29.
+        //   model 0 (rank 2, created week 10): weeks 10 11 12 | 20 21 with 1 2 3 | 4 5;
+        //   model 1 (rank 0, created 9): weeks 8 9 13 | 16 with 10 0 20 | 40 (a row before
+        //     creation, and a gap);
+        //   model 2 (unknown size, no creation week): weeks 12 | 17 with 7 | 8;
+        //   model 3 (rank 1, created 6): weeks 6 7 with 0 0 (no pair);
+        //   model 4 (rank 3, created 3): weeks 3 and 30, outside the range and the years;
+        //   model 5 is not kept.
+        let offsets = [0, 5, 9, 11, 13, 15, 16];
+        let weeks = [10, 11, 12, 20, 21, 8, 9, 13, 16, 12, 17, 6, 7, 3, 30, 10];
+        let downloads = [1, 2, 3, 4, 5, 10, 0, 20, 40, 7, 8, 0, 0, 100, 200, 1000];
+        let rows = Rows {
+            offsets: &offsets,
+            weeks: &weeks,
+            downloads: &downloads,
+        };
+        let period_of: Vec<u32> = (5..30).map(|w| u32::from(w >= 15)).collect();
+        let logs = SIZE_BY_RANK.map(f64::log10);
+        let tables = (&SIZE_BY_RANK[..], &logs[..]);
+        let model = |model, rank, created_week| SizedModel {
+            model,
+            rank,
+            created_week,
+        };
+        let models = [
+            model(0, Some(2), 10),
+            model(1, Some(0), 9),
+            model(2, None, NO_WEEK),
+            model(3, Some(1), 6),
+            model(4, Some(3), 3),
+        ];
+        let pairs = SizePairs::build(&rows, models.into_iter(), tables, (4, 29), 5, &period_of, 2);
+        assert_eq!(pairs.years(), 2);
+        assert_eq!(pairs.group_lengths().collect::<Vec<_>>(), [2, 2, 2]);
+        // No window: every row; in order of year, then of rank; unknown sizes last.
+        assert_eq!(
+            counts(&pairs, &rows, None),
+            [
+                (0, Some(0), 30),
+                (0, Some(2), 6),
+                (1, Some(0), 40),
+                (1, Some(2), 9),
+                (2, None, 7),
+                (2, None, 8)
+            ]
+        );
+        // 2 weeks: model 0 weeks 10–11 (1 + 2); model 1 weeks 9–10, which only has a 0.
+        assert_eq!(counts(&pairs, &rows, Some(2)), [(0, Some(2), 3)]);
+        // 5 weeks: model 0 weeks 10–14 (6); model 1 weeks 9–13 (0 + 20, across the gap).
+        assert_eq!(
+            counts(&pairs, &rows, Some(5)),
+            [(0, Some(0), 20), (0, Some(2), 6)]
+        );
+        // 11 weeks: model 0 weeks 10–20 (6 | 4); model 1 weeks 9–19 (20 | 40).
+        assert_eq!(
+            counts(&pairs, &rows, Some(11)),
+            [
+                (0, Some(0), 20),
+                (0, Some(2), 6),
+                (1, Some(0), 40),
+                (1, Some(2), 4)
+            ]
+        );
+        // 12 weeks: model 0 weeks 10–21, all its rows (6 | 9).
+        assert_eq!(
+            counts(&pairs, &rows, Some(12)),
+            [
+                (0, Some(0), 20),
+                (0, Some(2), 6),
+                (1, Some(0), 40),
+                (1, Some(2), 9)
+            ]
+        );
+        assert_eq!(counts(&pairs, &rows, Some(0)), []);
+        // A range that leaves out weeks 4–9 and 21–29: model 1's first pair starts at week 13.
+        let pairs = SizePairs::build(&rows, models.into_iter(), tables, (10, 20), 5, &period_of, 2);
+        assert_eq!(
+            counts(&pairs, &rows, None),
+            [
+                (0, Some(0), 20),
+                (0, Some(2), 6),
+                (1, Some(0), 40),
+                (1, Some(2), 4),
+                (2, None, 7),
+                (2, None, 8)
+            ]
+        );
+        assert_eq!(
+            counts(&pairs, &rows, Some(5)),
+            [(0, Some(0), 20), (0, Some(2), 6)]
+        );
+        // No models, or no years: no pairs.
+        let none = SizePairs::build(&rows, std::iter::empty(), tables, (4, 29), 5, &period_of, 2);
+        assert_eq!(counts(&none, &rows, None), []);
+        let none = SizePairs::build(&rows, models.into_iter(), tables, (4, 29), 5, &[], 0);
+        assert_eq!(counts(&none, &rows, None), []);
+    }
+
+    #[test]
+    fn a_pair_of_more_rows_than_its_fields_hold_counts_whole() {
+        // One period over every week, and a model with a row in each: 65 536 rows, one more than
+        // a u16 counts, held as two entries, whose counts add up. Its downloads: 1 in week 0, 2
+        // in week 1, 4 in week 65 535, none in the others.
+        let offsets = [0, 1 << 16];
+        let weeks: Vec<u16> = (0..=u16::MAX).collect();
+        let mut downloads = vec![0; 1 << 16];
+        (downloads[0], downloads[1], downloads[65_535]) = (1, 2, 4);
+        let rows = Rows {
+            offsets: &offsets,
+            weeks: &weeks,
+            downloads: &downloads,
+        };
+        let period_of = vec![0; 1 << 16];
+        let logs = SIZE_BY_RANK.map(f64::log10);
+        let tables = (&SIZE_BY_RANK[..], &logs[..]);
+        let model = SizedModel {
+            model: 0,
+            rank: Some(0),
+            created_week: 0,
+        };
+        let pairs = SizePairs::build(
+            &rows,
+            std::iter::once(model),
+            tables,
+            (0, 1 << 16),
+            0,
+            &period_of,
+            1,
+        );
+        assert_eq!(counts(&pairs, &rows, None), [(0, Some(0), 7)]);
+        assert_eq!(counts(&pairs, &rows, Some(2)), [(0, Some(0), 3)]);
+        assert_eq!(counts(&pairs, &rows, Some(1 << 16)), [(0, Some(0), 7)]);
+    }
 
     #[test]
     fn weighted_quantiles_by_hand() {
@@ -494,7 +902,15 @@ mod tests {
             let at = |t: &[f64], r: u32| t.get(r as usize).copied().unwrap_or(f64::NAN);
             let pairs: Vec<(f64, f64)> = ranked.iter().map(|&(r, w)| (at(&sizes, r), w)).collect();
             let log_pairs: Vec<(f64, f64)> = ranked.iter().map(|&(r, w)| (at(&logs, r), w)).collect();
-            let (summary, x, y) = summary_and_density(&ranked, &sizes, &logs);
+            let sorted: Vec<WeightedSize> = ranked
+                .iter()
+                .map(|&(r, weight)| WeightedSize {
+                    size: at(&sizes, r),
+                    log_size: at(&logs, r),
+                    weight,
+                })
+                .collect();
+            let (summary, x, y) = summary_and_density(&sorted);
             let expected = summarize_sorted(&pairs);
             let bits = |v: Option<f64>| v.map(f64::to_bits);
             assert_eq!(
