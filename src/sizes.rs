@@ -506,10 +506,7 @@ impl SizePairs {
                 while j < end && weeks.get(j).and_then(|&w| year_of(w)) == Some(year) {
                     j += 1;
                 }
-                let sum: u64 = downloads
-                    .get(i..j)
-                    .map_or(0, |d| d.iter().map(|&d| d as u64).sum());
-                if sum > 0 {
+                if downloads.get(i..j).map_or(0, sum_of) > 0 {
                     let group = if rank.is_some() { year } else { years };
                     keys.push((group as u32, rank.unwrap_or(u32::MAX), keys.len() as u32));
                     // One entry per u16::MAX rows (a year's rows always fit in one, with one row
@@ -526,7 +523,7 @@ impl SizePairs {
                             span: last - first,
                             creation_offset: match created_week {
                                 NO_WEEK => NO_WEEK,
-                                c => c - first as i32,
+                                c => c.saturating_sub(first as i32),
                             },
                             total: downloads.get(k..k + run).map_or(0, sum_of),
                         });
