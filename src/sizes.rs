@@ -437,9 +437,10 @@ fn sum_of(downloads: &[u32]) -> u64 {
 /// window, placed once, hold those of every window. [`SizePairs::for_each_count`] sums each pair's
 /// counted rows (a run found from the creation week, without reading the weeks when they are
 /// consecutive) in the order of the rows, puts the sum in the pair's place, and reads the places
-/// in order. Summing the pairs in order of size instead jumps to a new model's rows at every pair,
-/// which took as long as the sort. The counts are whole numbers, so the weights are the same, bit
-/// for bit, as those summed model by model.
+/// in order. Summing the pairs in order of size instead jumps to a new model's rows at every pair:
+/// that pass alone took 31–33 ms at 1 M models natively, against about 40 for the row pass and the
+/// sort it replaced. The counts are whole numbers, so the weights are the same, bit for bit, as
+/// those summed model by model.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SizePairs {
     /// The pairs in order of their rows.
