@@ -439,8 +439,8 @@ impl EconomiesCache {
         from: i32,
         to: i32,
     ) -> Rc<Windowed> {
-        let window = self.window_of(s, options);
-        let key = (window, from, to, mask_key(options));
+        let key = self.window_key(s, options, from, to);
+        let window = key.0;
         if let Some((_, w)) = self.windowed.borrow().iter().find(|(k, _)| *k == key) {
             return w.clone();
         }
@@ -472,6 +472,11 @@ impl EconomiesCache {
         }
     }
 
+    /// The key of the window ranges of `options` over the weeks `from..=to`.
+    fn window_key(&self, s: &Snapshot, options: &Options, from: i32, to: i32) -> WindowKey {
+        (self.window_of(s, options), from, to, mask_key(options))
+    }
+
     /// The window ranges of these options when they are made and hold their per-model totals.
     pub fn windowed_with_totals(
         &self,
@@ -480,7 +485,7 @@ impl EconomiesCache {
         from: i32,
         to: i32,
     ) -> Option<Rc<Windowed>> {
-        let key = (self.window_of(s, options), from, to, mask_key(options));
+        let key = self.window_key(s, options, from, to);
         let cached = self.windowed.borrow();
         let (_, w) = cached.iter().find(|(k, w)| *k == key && w.has_totals())?;
         Some(w.clone())

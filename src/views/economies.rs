@@ -927,7 +927,12 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
             years.len(),
         )
     });
-    let mut by_group: Vec<Vec<WeightedSize>> = pairs.group_lengths().map(Vec::with_capacity).collect();
+    // One list per year (the models of unknown size are only counted).
+    let mut by_group: Vec<Vec<WeightedSize>> = pairs
+        .group_lengths()
+        .take(years.len())
+        .map(Vec::with_capacity)
+        .collect();
     let (mut no_size_downloads, mut all_downloads) = (0u64, 0u64);
     let window = ctx.cache.window_of(s, ctx.options);
     pairs.for_each_count(&ctx.rows, window, |g, size, v| {
@@ -941,7 +946,6 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
             _ => no_size_downloads += v,
         }
     });
-    by_group.truncate(years.len());
     let downloaded: Vec<SizeGroup> = size_groups(&by_group)
         .into_iter()
         .enumerate()
@@ -1082,10 +1086,10 @@ fn flows(ctx: &mut Context) -> Report {
         .filter(|&m| lineage.depth.get(m).is_some_and(|&d| d > 0));
     for (m, t) in ctx.counted_totals_of(derivatives) {
         let depth = lineage.depth.get(m).copied().unwrap_or(0) as usize;
-        if t <= 0.0 || depth == 0 {
+        if t <= 0.0 {
             continue;
         }
-        let bucket = depth.min(3) - 1;
+        let bucket = depth.min(3).saturating_sub(1); // depth ≥ 1 here
         let (_, rels) = match (s.base_offsets.get(m), s.base_offsets.get(m + 1)) {
             (Some(&a), Some(&b)) if a <= b => (
                 s.base_model.get(a as usize..b as usize).unwrap_or(&[]),
