@@ -67,6 +67,10 @@ pub enum Groups {
         cell_of: Vec<u32>,
         cells: usize,
     },
+    /// The (country, org type) pairs of the models, group `country × org types + org type`,
+    /// and a last group for the models without a country or an org type; one slot for every
+    /// week.
+    CountryOrgType,
 }
 
 /// One kind of weekly group sums, as [`WeekRowsState`]: the population filter and groups they
@@ -122,6 +126,19 @@ fn group_sums_step(
     made
 }
 
+/// When each kept model starts to count ([`filter::first_counting_age`]), in the order of the
+/// kept models.
+type KeptAges = Vec<(Option<u32>, bool)>;
+
+/// Population filter and week range of [`KeptAges`].
+type KeptAgesKey = (MaskKey, i32, i32);
+
+/// [`KeptAges`] made a slice of models at a time by `prepare`, or at once on demand.
+enum KeptAgesState {
+    Building(KeptAges),
+    Done(Rc<KeptAges>),
+}
+
 /// The weekly model-level measures of every window length over the week-order layout of one
 /// population filter (as [`WeekRowsState`]).
 enum WeekMeasuresState {
@@ -171,7 +188,13 @@ type WindowKey = (Option<u32>, i32, i32, MaskKey);
 type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
 
 /// Units by decreasing sum of their kept models' rows: (sum, unit).
-type UnitBounds = Rc<Vec<(u64, u32)>>;
+pub type UnitBounds = Rc<Vec<(u64, u32)>>;
+
+/// Population filter, level and week range of a [`CountingAges`].
+type CountingAgesKey = (MaskKey, Level, i32, i32);
+
+/// How many [`CountingAges`] are kept: one per leaderboard level of the dashboard and one more.
+const COUNTING_AGES_ENTRIES: usize = 4;
 
 /// Label sets per attribute name.
 type AttributeLabelSets = Vec<(String, Rc<LabelSets>)>;
@@ -273,9 +296,18 @@ pub struct EconomiesCache {
     /// The sums per cell of weeks and label of the attributes the incidence view tests, kept
     /// like the week rows.
     cell_label_sums: GroupSumsSlot,
+    /// The sums per (country, org type) of the org-by-country view, kept like the week rows.
+    country_org_sums: GroupSumsSlot,
     /// Per population filter and level (direct attribution): the units with rows, by decreasing
     /// sum of all their kept models' rows ([`Context::top_unit_totals`]); two at a time.
     unit_bounds: RefCell<Vec<((MaskKey, Level), UnitBounds)>>,
+    /// Per population filter, level and week range (direct attribution): when each unit's kept
+    /// models start to count ([`CountingAges`]); a few at a time. Like the unit bounds, a new
+    /// window reuses them.
+    counting_ages: RefCell<Vec<(CountingAgesKey, Rc<CountingAges>)>>,
+    /// What they are made from: when each kept model starts to count, for the last population
+    /// filter and week range.
+    kept_counting_ages: RefCell<Option<(KeptAgesKey, KeptAgesState)>>,
 }
 
 impl EconomiesCache {
@@ -305,6 +337,95 @@ pub struct UnitTotals {
     pub unknown: f64,
     /// Downloads of all kept models.
     pub all: f64,
+}
+
+/// When the kept models of each unit at a level (direct attribution) start to count within a
+/// week range ([`filter::first_counting_age`]): how many of a unit's models have downloads, and
+/// how many units have any, under every window, without summing the models' rows (at 1 M models
+/// every kept model's total under a new window is 30–45 ms natively). Made once per population
+/// filter, level and week range.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CountingAges {
+    /// Unit `u`'s kept models' first counting ages, ascending, are
+    /// `ages[offsets[u]..offsets[u + 1]]` (`u32::MAX`: under no window).
+    offsets: Vec<u32>,
+    ages: Vec<u32>,
+    /// Per unit: its kept models with downloads without a window.
+    any: Vec<u32>,
+    /// Each unit's least age, ascending (units whose models count under no window left out).
+    unit_ages: Vec<u32>,
+    /// Units with downloads without a window.
+    units_any: usize,
+}
+
+impl CountingAges {
+    /// From each kept model's unit (models of no unit left out) and
+    /// [`filter::first_counting_age`], over `units` units.
+    pub fn build(units: usize, models: impl Iterator<Item = (usize, (Option<u32>, bool))>) -> CountingAges {
+        let mut any = vec![0u32; units];
+        let mut offsets = vec![0u32; units + 1];
+        let mut placed: Vec<(u32, u32)> = Vec::new();
+        for (u, (age, has)) in models {
+            if let (Some(n), Some(k)) = (any.get_mut(u), offsets.get_mut(u + 1)) {
+                *n += u32::from(has);
+                *k += 1;
+                placed.push((u as u32, age.unwrap_or(u32::MAX)));
+            }
+        }
+        for u in 1..offsets.len() {
+            offsets[u] += offsets[u - 1];
+        }
+        // Each unit's ages at its place (a counting sort), then sorted within the unit.
+        let mut next = offsets.clone();
+        let mut ages = vec![0u32; placed.len()];
+        for (u, age) in placed {
+            if let Some(at) = next.get_mut(u as usize) {
+                if let Some(slot) = ages.get_mut(*at as usize) {
+                    *slot = age;
+                }
+                *at += 1;
+            }
+        }
+        let mut unit_ages = Vec::new();
+        for w in offsets.windows(2) {
+            let Some(unit) = ages.get_mut(w[0] as usize..w[1] as usize) else {
+                continue;
+            };
+            unit.sort_unstable();
+            if let Some(&least) = unit.first().filter(|&&a| a != u32::MAX) {
+                unit_ages.push(least);
+            }
+        }
+        unit_ages.sort_unstable();
+        let units_any = any.iter().filter(|&&n| n > 0).count();
+        CountingAges {
+            offsets,
+            ages,
+            any,
+            unit_ages,
+            units_any,
+        }
+    }
+
+    /// Unit `u`'s kept models with downloads under `window` (0 outside the units).
+    pub fn models(&self, u: usize, window: Option<u32>) -> u32 {
+        let Some(l) = window else {
+            return self.any.get(u).copied().unwrap_or(0);
+        };
+        let ages = match (self.offsets.get(u), self.offsets.get(u + 1)) {
+            (Some(&a), Some(&b)) => self.ages.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        };
+        ages.partition_point(|&a| a < l) as u32
+    }
+
+    /// Units with downloads under `window`.
+    pub fn units(&self, window: Option<u32>) -> usize {
+        match window {
+            Some(l) => self.unit_ages.partition_point(|&a| a < l),
+            None => self.units_any,
+        }
+    }
 }
 
 /// The contributions of one partition of units in [`Context::partitioned`]: cell = unit within the
@@ -723,8 +844,8 @@ impl EconomiesCache {
         )
     }
 
-    /// The sums per label `groups` name ([`Groups::Labels`] or [`Groups::CellLabels`]; the
-    /// labels in the order of the view that made them), when
+    /// The sums per label `groups` name ([`Groups::Labels`], [`Groups::CellLabels`] or
+    /// [`Groups::CountryOrgType`]; the labels in the order of the view that made them), when
     /// [`EconomiesCache::prepare_label_sums_step`] has made them over the week rows of the
     /// population filter of `options`.
     pub fn label_sums(&self, options: &Options, groups: &Groups) -> Option<Rc<WeekGroupSums>> {
@@ -738,6 +859,7 @@ impl EconomiesCache {
             Groups::Units(_) => None,
             Groups::Labels(_) => Some(&self.label_week_sums),
             Groups::CellLabels { .. } => Some(&self.cell_label_sums),
+            Groups::CountryOrgType => Some(&self.country_org_sums),
         }
     }
 
@@ -779,7 +901,8 @@ impl EconomiesCache {
     }
 
     /// Makes the sums per label that `groups` names ([`Groups::Labels`]: a slot per week;
-    /// [`Groups::CellLabels`]: a slot per cell) over the week rows of the population filter of
+    /// [`Groups::CellLabels`]: a slot per cell; [`Groups::CountryOrgType`]: one slot) over the
+    /// week rows of the population filter of
     /// `options` as [`EconomiesCache::prepare_unit_week_sums_step`] does per unit, replacing
     /// those of the same kind: `groups_of(m, f)` calls `f` with each of the `count` labels of
     /// model `m`, once each.
@@ -805,6 +928,7 @@ impl EconomiesCache {
                 let k = usize::try_from(w - first_week).ok()?;
                 cell_of.get(k).map(|&c| c as usize)
             }),
+            Groups::CountryOrgType => WeekGroupSumsBuild::by_slot(&layout, count, 1, |_| Some(0)),
             _ => WeekGroupSumsBuild::by_week(&layout, count),
         };
         Ok(group_sums_step(
@@ -1482,9 +1606,112 @@ impl<'a> Context<'a> {
         Some(best.into_iter().map(|(u, t)| (u, t as f64)).collect())
     }
 
+    /// When each unit's kept models start to count within the options' week range
+    /// ([`CountingAges`]), with direct attribution (`None` otherwise), cached per population
+    /// filter, level and week range.
+    pub fn counting_ages(&self, credits: &Credits) -> Option<Rc<CountingAges>> {
+        if self.options.attribution != Attribution::Direct {
+            return None;
+        }
+        let (from, to) = self.week_range;
+        let key = (mask_key(self.options), self.options.level, from, to);
+        if let Some((_, x)) = self.cache.counting_ages.borrow().iter().find(|(k, _)| *k == key) {
+            return Some(x.clone());
+        }
+        let kept = self.kept_counting_ages();
+        let ages = Rc::new(CountingAges::build(
+            credits.units(),
+            self.kept_models()
+                .zip(kept.iter())
+                .filter_map(|(m, &age)| Some((*credits.of_model(m).0.first()? as usize, age))),
+        ));
+        let mut cache = self.cache.counting_ages.borrow_mut();
+        if cache.len() >= COUNTING_AGES_ENTRIES {
+            cache.remove(0);
+        }
+        cache.push((key, ages.clone()));
+        Some(ages)
+    }
+
+    /// [`filter::first_counting_age`] of every kept model in the options' week range, in the
+    /// order of the kept models, for the [`CountingAges`] of every level; those of the last
+    /// population filter and week range. Made at once here unless `prepare` made them.
+    fn kept_counting_ages(&self) -> Rc<KeptAges> {
+        loop {
+            if let Some(ages) = self.kept_counting_ages_step(usize::MAX) {
+                return ages;
+            }
+        }
+    }
+
+    /// [`Context::kept_counting_ages`] at most `budget` kept models at a time, resuming where
+    /// the last call for the same population filter and week range stopped: `None` while work
+    /// is left. One pass over the kept models' first rows, in row order (at 1 M models about 50
+    /// ms in wasm, mostly waiting on memory: hence in slices).
+    pub fn kept_counting_ages_step(&self, budget: usize) -> Option<Rc<KeptAges>> {
+        let key: KeptAgesKey = (mask_key(self.options), self.week_range.0, self.week_range.1);
+        let mut slot = self.cache.kept_counting_ages.borrow_mut();
+        let mut ages = match slot.take() {
+            Some((k, KeptAgesState::Done(x))) if k == key => {
+                *slot = Some((k, KeptAgesState::Done(x.clone())));
+                return Some(x);
+            }
+            Some((k, KeptAgesState::Building(x))) if k == key => x,
+            _ => Vec::with_capacity(self.mask.kept_models.len()),
+        };
+        let created = self.cache.created_weeks(self.s);
+        let left = self.mask.kept_models.get(ages.len()..).unwrap_or(&[]);
+        ages.extend(
+            left.iter()
+                .take(budget.max(1))
+                .map(|&m| filter::first_counting_age(&self.rows, created, self.week_range, m as usize)),
+        );
+        if ages.len() < self.mask.kept_models.len() {
+            *slot = Some((key, KeptAgesState::Building(ages)));
+            return None;
+        }
+        let ages = Rc::new(ages);
+        *slot = Some((key, KeptAgesState::Done(ages.clone())));
+        Some(ages)
+    }
+
+    /// Whether [`Context::counting_ages`] of the options' level are made.
+    pub fn counting_ages_made(&self) -> bool {
+        let (from, to) = self.week_range;
+        let key = (mask_key(self.options), self.options.level, from, to);
+        self.cache.counting_ages.borrow().iter().any(|(k, _)| *k == key)
+    }
+
+    /// Whether the bounds of [`Context::top_unit_totals`] at the options' level are made.
+    pub fn unit_bounds_made(&self) -> bool {
+        let key = (mask_key(self.options), self.options.level);
+        self.cache.unit_bounds.borrow().iter().any(|(k, _)| *k == key)
+    }
+
+    /// The window of these options over this snapshot's rows (none over the fallback rows).
+    pub fn window(&self) -> Option<u32> {
+        self.cache.window_of(self.s, self.options)
+    }
+
+    /// The downloads of every kept model under the options, from the prepared weekly
+    /// model-level measures ([`Context::week_measures`]) when they are there: no pass over
+    /// the models. Whole numbers, so the same float as the models' totals added in any order.
+    pub fn all_counted_from_measures(&self) -> Option<f64> {
+        let measures = self.week_measures()?;
+        let window = self.window();
+        let Some((first, last)) = self.weeks else {
+            return Some(0.0);
+        };
+        Some(
+            (first..=last)
+                .filter_map(|week| measures.get(week, window))
+                .fold(0.0, |a, m| a + m.total),
+        )
+    }
+
     /// The units with kept rows at the options' level (direct attribution), by decreasing sum
     /// of their kept models' rows (ties: unit ascending), cached per population filter.
-    fn unit_bounds(&self, credits: &Credits) -> UnitBounds {
+    pub fn unit_bounds(&self, credits: &Credits) -> UnitBounds {
         let key = (mask_key(self.options), self.options.level);
         if let Some((_, b)) = self.cache.unit_bounds.borrow().iter().find(|(k, _)| *k == key) {
             return b.clone();
@@ -2207,6 +2434,57 @@ mod tests {
 
     fn week(y: i32, m: u32, d: u32) -> i32 {
         week_of_day(days_from_civil(y, m, d))
+    }
+
+    #[test]
+    fn counting_ages_by_hand() {
+        // Three units. Unit 0: models of ages 3 and 0, and one with no age but downloads
+        // without a window. Unit 1: no kept model. Unit 2: a model of age 7 and one with nothing
+        // at all. A model of no unit (99) and one past the units (5) are left out.
+        let models = [
+            (2, (Some(7), true)),
+            (0, (None, true)),
+            (0, (Some(3), true)),
+            (99, (Some(0), true)),
+            (2, (None, false)),
+            (0, (Some(0), true)),
+            (5, (Some(0), true)),
+        ];
+        let ages = CountingAges::build(3, models.into_iter());
+        // Per window: unit 0 counts one model from 1 week, two from 4; unit 2 one from 8.
+        let models_of = |u, w| ages.models(u, w);
+        assert_eq!((models_of(0, Some(1)), models_of(0, Some(3))), (1, 1));
+        assert_eq!((models_of(0, Some(4)), models_of(0, Some(1000))), (2, 2));
+        assert_eq!(
+            (models_of(0, None), models_of(1, None), models_of(2, None)),
+            (3, 0, 1)
+        );
+        assert_eq!(
+            (
+                models_of(1, Some(1000)),
+                models_of(2, Some(7)),
+                models_of(2, Some(8))
+            ),
+            (0, 0, 1)
+        );
+        assert_eq!((models_of(3, Some(8)), models_of(3, None)), (0, 0));
+        let units = [1, 4, 7, 8, 1000].map(|l| ages.units(Some(l)));
+        assert_eq!((units, ages.units(None)), ([1, 1, 1, 2, 2], 2));
+        // A unit whose models have downloads only before their creation week (no age) counts
+        // without a window alone.
+        let ages = CountingAges::build(2, [(0, (None, false)), (1, (None, true))].into_iter());
+        assert_eq!(
+            (ages.units(Some(1000)), ages.units(None), ages.models(1, None)),
+            (0, 1, 1)
+        );
+        // Units whose least ages come in descending order.
+        let ages = CountingAges::build(2, [(0, (Some(9), true)), (1, (Some(2), true))].into_iter());
+        assert_eq!([3, 9, 10].map(|l| ages.units(Some(l))), [1, 1, 2]);
+        let empty = CountingAges::build(0, std::iter::empty());
+        assert_eq!(
+            (empty.units(Some(52)), empty.units(None), empty.models(0, None)),
+            (0, 0, 0)
+        );
     }
 
     #[test]

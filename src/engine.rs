@@ -51,9 +51,13 @@ impl Engine {
     /// concentration measures of every window length of the developers
     /// ([`crate::week_rows::UnitWeekMeasuresBuild`]), which the weekly concentration at that
     /// level then reads instead of measuring each week again, the weekly sums per country and
-    /// per label of the options' attribute ([`crate::week_rows::WeekGroupSums`]), which the
-    /// views at the country level and the trends of that attribute read instead of the rows,
-    /// and the models' measures ([`crate::week_rows::WeekMeasures`]). For interactive use,
+    /// per label of the options' attribute and per (country, org type)
+    /// ([`crate::week_rows::WeekGroupSums`]), which the views at the country level, the trends
+    /// of that attribute and org-by-country read instead of the rows,
+    /// the models' measures ([`crate::week_rows::WeekMeasures`]), and for the leaderboards of
+    /// models, developers and countries when each unit's models start to count
+    /// ([`crate::aggregate::CountingAges`]) and the bounds of the search of the top models and
+    /// developers, which let a leaderboard skip every kept model's total. For interactive use,
     /// when idle; a single report does not need it. Returns whether the week-order layout is there
     /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {
@@ -67,7 +71,7 @@ impl Engine {
     /// [`Engine::prepare`] a slice at a time, for a page that must stay responsive: each call does
     /// at most `budget` kept models' worth of the week-order build, or then the label sets of one
     /// attribute, or then as much of the developers' measures, the country sums, the label sums,
-    /// or then of the models' measures (at 1 M
+    /// the models' measures, or then of the leaderboards' (at 1 M
     /// models, slices of 8192 took at most 22–41 ms in Chromium), and resumes
     /// where the last call for the same population filter stopped. `None` while work is left,
     /// else what [`Engine::prepare`] returns.
@@ -101,8 +105,20 @@ impl Engine {
         if crate::views::economies::prepare_incidence_sums_step(self, options, budget)?.is_none() {
             return Ok(None);
         }
-        let measures = self.economies.prepare_week_measures_step(options, budget);
-        Ok(measures.map(|_| made))
+        if crate::views::economies::prepare_country_org_sums_step(self, options, budget)?.is_none() {
+            return Ok(None);
+        }
+        if self
+            .economies
+            .prepare_week_measures_step(options, budget)
+            .is_none()
+        {
+            return Ok(None);
+        }
+        if made && !crate::views::economies::prepare_leaderboards_step(self, options, budget)? {
+            return Ok(None);
+        }
+        Ok(Some(made))
     }
 
     /// Computes one view (see [`views::VIEWS`]).

@@ -486,6 +486,46 @@ pub fn model_span(
     Some((a + s, a + e))
 }
 
+/// When model `i` starts to count within the weeks `from_week..=to_week`: `(age, any)`, where
+/// `age` is the age in weeks (week − creation week) of its first row with downloads > 0 at an
+/// age ≥ 0, so that it has downloads under a window of L weeks exactly when `age < L` (`None`:
+/// under no window, e.g. without a creation week), and `any` says whether it has a row with
+/// downloads > 0 at all (it has downloads without a window). A model without rows gives
+/// `(None, false)`. What a leaderboard's count of models with downloads reads for any window,
+/// without summing the models' rows.
+pub fn first_counting_age(
+    rows: &Rows,
+    created_weeks: &[i32],
+    (from_week, to_week): (i32, i32),
+    i: usize,
+) -> (Option<u32>, bool) {
+    let (a, b) = rows.range(i);
+    let (weeks, downloads) = rows.slice(a, b);
+    // The first row with downloads in weeks `lo..=to_week`.
+    let first_from = |lo: i64| {
+        // Usually the first row (the creation week) is in.
+        let start = match weeks.first() {
+            Some(&w) if w as i64 >= lo => 0,
+            _ => weeks.partition_point(|&w| (w as i64) < lo),
+        };
+        weeks
+            .iter()
+            .zip(downloads)
+            .skip(start)
+            .take_while(|(&w, _)| w as i64 <= to_week as i64)
+            .find(|(_, &d)| d > 0)
+            .map(|(&w, _)| w as i64)
+    };
+    let any = first_from(from_week as i64).is_some();
+    let created = created_weeks.get(i).copied().unwrap_or(NO_WEEK);
+    if !any || created == NO_WEEK {
+        return (None, any);
+    }
+    let age = first_from((from_week as i64).max(created as i64))
+        .and_then(|w| u32::try_from(w - created as i64).ok());
+    (age, any)
+}
+
 /// The week range of `from`/`to` (`i32::MIN..=i32::MAX` when not given).
 pub fn week_range(options: &Options) -> Result<(i32, i32)> {
     let from = match &options.from {
@@ -651,6 +691,56 @@ mod tests {
             offsets,
             weeks,
             downloads,
+        }
+    }
+
+    #[test]
+    fn first_counting_age_by_hand() {
+        // Model 0, created in week 10: rows in weeks 9 (before creation), 10 (no downloads),
+        // 11, 12 and 20. Model 1: no creation week. Model 2: no rows. Model 3, created in week
+        // 30: rows of 0 downloads only. Model 4, created in week 2: one row in week 5.
+        let r = rows(
+            &[0, 5, 7, 7, 9, 10],
+            &[9, 10, 11, 12, 20, 3, 4, 30, 31, 5],
+            &[7, 0, 3, 4, 5, 1, 1, 0, 0, 8],
+        );
+        let created = [10, NO_WEEK, 4, 30, 2];
+        let all = (i32::MIN, i32::MAX);
+        // Week 11 is the first counted row with downloads: age 1, so a window of 2 weeks or more.
+        assert_eq!(first_counting_age(&r, &created, all, 0), (Some(1), true));
+        // From week 12: age 2. Up to week 10: only the rows of week 9 (before creation) and
+        // week 10 (0 downloads) are inside, so under no window, but without one it has week 9.
+        assert_eq!(first_counting_age(&r, &created, (12, 30), 0), (Some(2), true));
+        assert_eq!(first_counting_age(&r, &created, (0, 10), 0), (None, true));
+        // Weeks 13..=19 hold no rows; 21.. neither.
+        assert_eq!(first_counting_age(&r, &created, (13, 19), 0), (None, false));
+        assert_eq!(first_counting_age(&r, &created, (21, 40), 0), (None, false));
+        // Week 20 alone: age 10.
+        assert_eq!(first_counting_age(&r, &created, (20, 20), 0), (Some(10), true));
+        assert_eq!(first_counting_age(&r, &created, all, 1), (None, true));
+        assert_eq!(first_counting_age(&r, &created, all, 2), (None, false));
+        assert_eq!(first_counting_age(&r, &created, all, 3), (None, false));
+        assert_eq!(first_counting_age(&r, &created, all, 4), (Some(3), true));
+        // A model past the rows.
+        assert_eq!(first_counting_age(&r, &created, all, 9), (None, false));
+        // Against the window's own spans: a model counts under L exactly when its age < L.
+        for range in [all, (12, 30), (0, 10), (20, 20), (11, 11)] {
+            for l in 0..14 {
+                let w = window_spans(&r, &created, Some(l), range.0, range.1, None, None);
+                let totals = w.totals(&r, None, None);
+                for (m, total) in totals.iter().enumerate() {
+                    let (age, _) = first_counting_age(&r, &created, range, m);
+                    assert_eq!(*total > 0.0, age.is_some_and(|a| a < l), "{range:?} L={l} m={m}");
+                }
+            }
+            let w = window_spans(&r, &created, None, range.0, range.1, None, None);
+            for (m, total) in w.totals(&r, None, None).iter().enumerate() {
+                assert_eq!(
+                    *total > 0.0,
+                    first_counting_age(&r, &created, range, m).1,
+                    "{range:?} m={m}"
+                );
+            }
         }
     }
 

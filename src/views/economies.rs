@@ -14,6 +14,7 @@ use crate::aggregate::{
     add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, Groups, PeriodMap,
     DENSE_CELLS, NO_SIZE,
 };
+use crate::attribution::Credits;
 use crate::concentration::{measures, measures_of_counts, percentile_interval};
 use crate::engine::Engine;
 use crate::filter::{code_of, rows_total, take_total, NO_WEEK};
@@ -111,27 +112,93 @@ fn top_units(ctx: &Context, totals: &[f64], k: usize) -> Vec<usize> {
 
 fn leaderboard(ctx: &mut Context) -> Report {
     let credits = ctx.credits();
-    let unit_totals = ctx.unit_totals(&credits);
-    let (totals, models) = (&unit_totals.totals, &unit_totals.models);
-    let total: f64 = totals.iter().fold(0.0, |a, x| a + x); // +0.0 when empty, not −0.0
-    let top = top_units(ctx, totals, ctx.options.top);
+    let ranking =
+        ranking_from_prepared(ctx, &credits).unwrap_or_else(|| ranking_of_every_model(ctx, &credits));
+    let top = &ranking.top;
     let mut t = Table::new("leaderboard");
     t.push_i64("rank", (1..=top.len() as i64).map(Some).collect());
     t.push_str(
         "key",
-        top.iter().map(|&u| Some(ctx.unit_key(u).to_string())).collect(),
+        top.iter()
+            .map(|&(u, ..)| Some(ctx.unit_key(u).to_string()))
+            .collect(),
     );
-    t.push_f64("downloads", top.iter().map(|&u| Some(totals[u])).collect());
-    t.push_f64("share", top.iter().map(|&u| share(totals[u], total)).collect());
-    t.push_i64("models", top.iter().map(|&u| Some(models[u] as i64)).collect());
+    t.push_f64("downloads", top.iter().map(|&(_, x, _)| Some(x)).collect());
+    t.push_f64(
+        "share",
+        top.iter().map(|&(_, x, _)| share(x, ranking.total)).collect(),
+    );
+    t.push_i64("models", top.iter().map(|&(.., k)| Some(k as i64)).collect());
     let mut r = Report::new("leaderboard", t);
     if let Some(n) = ctx.unknown_note(&credits) {
         r = r.note(n);
     }
     r.note(format!(
-        "{} units with downloads; total {total}",
-        totals.iter().filter(|x| **x > 0.0).count()
+        "{} units with downloads; total {}",
+        ranking.units, ranking.total
     ))
+}
+
+/// A leaderboard's numbers: the top units (unit, downloads, kept models with downloads), the
+/// downloads of every unit and how many units have any.
+struct Ranking {
+    top: Vec<(usize, f64, u32)>,
+    total: f64,
+    units: usize,
+}
+
+/// The ranking from every kept model's total under the options: one pass over the models.
+fn ranking_of_every_model(ctx: &Context, credits: &Credits) -> Ranking {
+    let unit_totals = ctx.unit_totals(credits);
+    let (totals, models) = (&unit_totals.totals, &unit_totals.models);
+    Ranking {
+        top: top_units(ctx, totals, ctx.options.top)
+            .into_iter()
+            .map(|u| (u, totals[u], models[u]))
+            .collect(),
+        total: totals.iter().fold(0.0, |a, x| a + x), // +0.0 when empty, not −0.0
+        units: totals.iter().filter(|x| **x > 0.0).count(),
+    }
+}
+
+/// The ranking without a pass over the models (direct attribution, after `prepare`): the
+/// units' totals from their weekly sums when they are there (countries), else the top units
+/// from the bounded search of [`Context::top_unit_totals`] and the total from the weekly
+/// model-level measures (models, developers: not when some models have no unit, nor for a top
+/// of more than a quarter of the units). The model counts come from when each model starts to
+/// count ([`Context::counting_ages`]). `None` when these are not there.
+fn ranking_from_prepared(ctx: &Context, credits: &Credits) -> Option<Ranking> {
+    if ctx.options.attribution != Attribution::Direct {
+        return None;
+    }
+    let k = ctx.options.top;
+    let (top, total) = match ctx.unit_week_sums().filter(|t| t.groups() == credits.units() + 1) {
+        Some(_) => {
+            let sums = ctx.unit_sums(credits);
+            let top = top_units(ctx, &sums.totals, k)
+                .into_iter()
+                .map(|u| (u, sums.totals[u]))
+                .collect();
+            (top, sums.totals.iter().fold(0.0, |a, x| a + x))
+        }
+        // The bounded search pays off when the top units are a small part of them (it visits
+        // the units by decreasing bound until none left can enter the top).
+        None if !credits.any_unknown && k.saturating_mul(4) <= credits.units() => {
+            let total = ctx.all_counted_from_measures()?;
+            (ctx.top_unit_totals(credits, k)?, total)
+        }
+        None => return None,
+    };
+    let ages = ctx.counting_ages(credits)?;
+    let window = ctx.window();
+    Some(Ranking {
+        top: top
+            .into_iter()
+            .map(|(u, x): (usize, f64)| (u, x, ages.models(u, window)))
+            .collect(),
+        total,
+        units: ages.units(window),
+    })
 }
 
 // ---------------------------------------------------------------- 2 shares
@@ -347,12 +414,61 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
 
 // ---------------------------------------------------------------- 4 org-by-country
 
-fn org_by_country(ctx: &mut Context) -> Report {
+/// The groups of the prepared sums of `org_by_country` ([`Groups::CountryOrgType`]) of model
+/// `m`: its (country, org type) pair, or the last group (`countries × org types`) without one.
+fn country_org_group(s: &Snapshot, m: usize) -> u32 {
+    let no = s.org_type.values.len() as u32;
+    match (code_of(&s.country, m), code_of(&s.org_type, m)) {
+        (Some(c), Some(o)) => c * no + o,
+        _ => s.country.values.len() as u32 * no,
+    }
+}
+
+/// Makes (a slice of `budget` kept models at a time) the sums per (country, org type) that
+/// `org_by_country` reads after a window change, for the population filter of `options` (see
+/// [`crate::engine::Engine::prepare`]). `None` while work is left, else whether they are there.
+pub fn prepare_country_org_sums_step(
+    engine: &Engine,
+    options: &Options,
+    budget: usize,
+) -> Result<Option<bool>> {
+    let s = &engine.snapshot;
+    let count = s.country.values.len() * s.org_type.values.len() + 1;
+    let groups_of = |m: u32, f: &mut dyn FnMut(u32)| f(country_org_group(s, m as usize));
+    engine
+        .economies()
+        .prepare_label_sums_step(s, options, (Groups::CountryOrgType, count), groups_of, budget)
+}
+
+/// The downloads per (country, org type) pair (`acc[country × org types + org type]`), of the
+/// models without a pair, and of all, from the prepared sums (direct attribution, every week):
+/// no pass over the models. Whole numbers, so the same floats as the models' totals added up.
+fn country_org_from_prepared(ctx: &Context) -> Option<(Vec<f64>, f64, f64)> {
+    let o = ctx.options;
+    if o.attribution != Attribution::Direct || o.from.is_some() || o.to.is_some() {
+        return None;
+    }
+    let s = ctx.s;
+    let cells = s.country.values.len() * s.org_type.values.len();
+    let sums = ctx.cache.label_sums(o, &Groups::CountryOrgType)?;
+    if sums.groups() != cells + 1 {
+        return None;
+    }
+    let mut acc = vec![0u64; cells + 1];
+    sums.add_slot(0, ctx.window(), &mut acc);
+    let all = acc.iter().sum::<u64>() as f64;
+    let unknown = acc.pop().unwrap_or(0) as f64;
+    Some((acc.into_iter().map(|x| x as f64).collect(), unknown, all))
+}
+
+/// As [`country_org_from_prepared`], from every kept model's total (root attribution: a
+/// derivative's downloads split among its roots' pairs).
+fn country_org_of_every_model(ctx: &Context) -> (Vec<f64>, f64, f64) {
     let s = ctx.s;
     let lineage =
         (ctx.options.attribution == Attribution::Root).then(|| ctx.cache.lineage(s, ctx.relations()));
-    let (nc, no) = (s.country.values.len(), s.org_type.values.len());
-    let mut acc = vec![0.0; nc * no];
+    let no = s.org_type.values.len();
+    let mut acc = vec![0.0; s.country.values.len() * no];
     let (mut unknown, mut all) = (0.0, 0.0);
     for (m, t) in ctx.counted_totals() {
         if t <= 0.0 {
@@ -372,6 +488,14 @@ fn org_by_country(ctx: &mut Context) -> Report {
             }
         }
     }
+    (acc, unknown, all)
+}
+
+fn org_by_country(ctx: &mut Context) -> Report {
+    let s = ctx.s;
+    let (nc, no) = (s.country.values.len(), s.org_type.values.len());
+    let (acc, unknown, all) =
+        country_org_from_prepared(ctx).unwrap_or_else(|| country_org_of_every_model(ctx));
     let country_total: Vec<f64> = (0..nc).map(|c| acc[c * no..(c + 1) * no].iter().sum()).collect();
     let mut countries: Vec<usize> = (0..nc).filter(|&c| country_total[c] > 0.0).collect();
     countries.sort_by(|&a, &b| {
@@ -528,6 +652,44 @@ pub fn prepare_label_sets_step(engine: &Engine, options: &Options) -> Result<boo
     let labels = Labels::of(ctx.s, name)?;
     kept_label_sets(&ctx, name, &labels);
     Ok(incidence_attributes().all(|n| cache.cached_label_sets(options, n).is_some()))
+}
+
+/// The levels of the dashboard's leaderboards (the map is the country one), for which `prepare`
+/// makes what [`ranking_from_prepared`] reads.
+const LEADERBOARD_LEVELS: [Level; 3] = [Level::Model, Level::Developer, Level::Country];
+
+/// Makes what the leaderboards read after a window change instead of every kept model's rows
+/// ([`ranking_from_prepared`]), for the population filter and week range of `options`: when
+/// each kept model starts to count (`budget` models a call), then a call per level for when its
+/// units' models start to count ([`Context::counting_ages`]) and a call per level of many units
+/// for the bounds of the top-unit search. Whether all is made (nothing to make with root
+/// attribution).
+pub fn prepare_leaderboards_step(engine: &Engine, options: &Options, budget: usize) -> Result<bool> {
+    if options.attribution != Attribution::Direct {
+        return Ok(true);
+    }
+    if Context::new(engine, options)?
+        .kept_counting_ages_step(budget)
+        .is_none()
+    {
+        return Ok(false);
+    }
+    for level in LEADERBOARD_LEVELS {
+        let options = Options {
+            level,
+            ..options.clone()
+        };
+        let ctx = Context::new(engine, &options)?;
+        if !ctx.counting_ages_made() {
+            ctx.counting_ages(&ctx.credits());
+            return Ok(false);
+        }
+        if level != Level::Country && !ctx.unit_bounds_made() {
+            ctx.unit_bounds(&ctx.credits());
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Makes (a slice of `budget` kept models at a time) the weekly sums per label of the attribute of
@@ -2045,6 +2207,109 @@ mod tests {
     }
 
     #[test]
+    fn leaderboards_from_prepared_sums_equal_those_of_a_fresh_engine() {
+        // After `Engine::prepare` a leaderboard with direct attribution reads the countries'
+        // (or org types') weekly sums, or ranks the top units by the bounded search and takes
+        // the total from the weekly model-level measures, and counts models from when each
+        // starts to count: no pass over the models. Each report must equal, bit for bit, that
+        // of an engine that never prepared (every kept model's total summed into its unit),
+        // over the layout tests' option sets, windows of 2 and 300 weeks, every level and top 1,
+        // 3 and all.
+        let generated = crate::import::synthetic::generate(3000, 13).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        let extra: [&[(&str, &str)]; 2] = [
+            &[("window-weeks", "2"), ("to", "2024-06-30")],
+            &[("window-weeks", "300"), ("from", "2023-09-01")],
+        ];
+        let mut unknown_notes = 0;
+        for pairs in LAYOUT_OPTION_SETS.iter().chain(&extra) {
+            for level in ["model", "developer", "country", "org_type"] {
+                for top in ["1", "3", "100000"] {
+                    let mut all = pairs.to_vec();
+                    all.extend([("level", level), ("top", top)]);
+                    let options = Options::from_pairs(all.iter().copied()).unwrap();
+                    assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                    if level == "org_type" {
+                        let cache = engine.economies();
+                        while cache
+                            .prepare_unit_week_sums_step(
+                                &engine.snapshot,
+                                &options,
+                                Level::OrgType,
+                                usize::MAX,
+                            )
+                            .unwrap()
+                            .is_none()
+                        {}
+                    }
+                    let ctx = Context::new(&engine, &options).unwrap();
+                    // Models and developers: every model has a unit, and a top of a few units
+                    // is searched; countries and org types: sums.
+                    let searched = level == "model" || level == "developer";
+                    let prepared = !(searched && top == "100000");
+                    assert_eq!(
+                        ranking_from_prepared(&ctx, &ctx.credits()).is_some(),
+                        prepared,
+                        "{all:?}"
+                    );
+                    let got = run(&engine, "leaderboard", &options).unwrap();
+                    let want = run(&fresh, "leaderboard", &options).unwrap();
+                    assert_eq!(got, want, "{all:?}");
+                    unknown_notes += got.notes.iter().filter(|n| n.contains("unknown")).count();
+                    let models = f64s(&got, "leaderboard", "models");
+                    if level != "model" && top != "1" {
+                        assert!(models.iter().any(|k| k.unwrap_or(0.0) > 1.0), "{all:?}");
+                    }
+                }
+            }
+        }
+        assert!(unknown_notes > 0, "some models have no country or org type");
+        // Root attribution sums every model.
+        let root = Options::from_pairs([("level", "developer"), ("attribution", "root")]).unwrap();
+        assert!(engine.prepare(&root).unwrap());
+        let ctx = Context::new(&engine, &root).unwrap();
+        assert!(ranking_from_prepared(&ctx, &ctx.credits()).is_none());
+        assert_eq!(
+            run(&engine, "leaderboard", &root).unwrap(),
+            run(&fresh, "leaderboard", &root).unwrap()
+        );
+    }
+
+    #[test]
+    fn org_by_country_from_prepared_sums_equals_a_fresh_engine() {
+        // After `Engine::prepare` org-by-country with direct attribution over every week reads
+        // the sums per (country, org type) instead of every kept model's total: its report must
+        // equal, bit for bit, that of an engine that never prepared, notes on models without a
+        // country or org type included, over the layout tests' option sets and a window of 300
+        // weeks. Week ranges and root attribution sum the models.
+        let generated = crate::import::synthetic::generate(3000, 17).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        let extra: [&[(&str, &str)]; 3] = [
+            &[("window-weeks", "300")],
+            &[("to", "2024-06-30")],
+            &[("attribution", "root")],
+        ];
+        let (mut prepared, mut notes) = (0, 0);
+        for pairs in LAYOUT_OPTION_SETS.iter().chain(&extra) {
+            let options = Options::from_pairs(pairs.iter().copied()).unwrap();
+            assert!(engine.prepare(&options).unwrap(), "{pairs:?}");
+            let ctx = Context::new(&engine, &options).unwrap();
+            let direct = options.attribution == Attribution::Direct;
+            let every_week = options.from.is_none() && options.to.is_none();
+            let from_sums = country_org_from_prepared(&ctx).is_some();
+            assert_eq!(from_sums, direct && every_week, "{pairs:?}");
+            prepared += usize::from(from_sums);
+            let got = run(&engine, "org-by-country", &options).unwrap();
+            assert_eq!(got, run(&fresh, "org-by-country", &options).unwrap(), "{pairs:?}");
+            assert!(got.tables[0].rows() > 3, "{pairs:?}");
+            notes += got.notes.len();
+        }
+        assert!(prepared >= 6 && notes > 0, "{prepared} {notes}");
+    }
+
+    #[test]
     fn label_week_sums_give_the_trends_of_a_fresh_engine() {
         // With the weekly sums per label of the options' attribute prepared (`Engine::prepare`),
         // the trends view reads them and the layout's weekly totals instead of the rows: its
@@ -2386,21 +2651,40 @@ mod tests {
         // Then the models' measures, at least a week a slice.
         let with_models = Options::from_pairs([("min-downloads", "0"), ("level", "model")]).unwrap();
         let mut model_slices = 0;
-        while engine.prepare_step(&other, 10).unwrap().is_none() {
+        while Context::new(&engine, &with_models)
+            .unwrap()
+            .week_measures()
+            .is_none()
+        {
+            assert_eq!(engine.prepare_step(&other, 10).unwrap(), None);
             model_slices += 1;
-            assert!(Context::new(&engine, &with_models)
-                .unwrap()
-                .week_measures()
-                .is_none());
         }
         assert!(
             model_slices >= 1,
             "the last slice of the developers did not start the models"
         );
-        assert!(Context::new(&engine, &with_models)
-            .unwrap()
-            .week_measures()
-            .is_some());
+        // Then the leaderboards': when each kept model starts to count, 10 a slice (the first
+        // in the last slice of the measures, the last with the model level's counting ages),
+        // then the developers' and the countries' counting ages and the bounds of the models
+        // and the developers, one a slice.
+        let mut leaderboard_slices = 0;
+        while engine.prepare_step(&other, 10).unwrap().is_none() {
+            leaderboard_slices += 1;
+        }
+        assert_eq!(
+            leaderboard_slices,
+            kept.div_ceil(10) - 1 + 4,
+            "{kept} kept models"
+        );
+        for level in LEADERBOARD_LEVELS {
+            let options = Options {
+                level,
+                ..other.clone()
+            };
+            let ctx = Context::new(&engine, &options).unwrap();
+            assert!(ctx.counting_ages_made(), "{level:?}");
+            assert_eq!(ctx.unit_bounds_made(), level != Level::Country, "{level:?}");
+        }
         assert!(engine
             .economies()
             .cached_label_sets(&defaults, "license")
