@@ -375,27 +375,14 @@ impl CountingAges {
         for u in 1..offsets.len() {
             offsets[u] += offsets[u - 1];
         }
-        // Each unit's ages at its place (a counting sort), then sorted within the unit.
-        let mut next = offsets.clone();
-        let mut ages = vec![0u32; placed.len()];
-        for (u, age) in placed {
-            if let Some(at) = next.get_mut(u as usize) {
-                if let Some(slot) = ages.get_mut(*at as usize) {
-                    *slot = age;
-                }
-                *at += 1;
-            }
-        }
-        let mut unit_ages = Vec::new();
-        for w in offsets.windows(2) {
-            let Some(unit) = ages.get_mut(w[0] as usize..w[1] as usize) else {
-                continue;
-            };
-            unit.sort_unstable();
-            if let Some(&least) = unit.first().filter(|&&a| a != u32::MAX) {
-                unit_ages.push(least);
-            }
-        }
+        // By unit, then age: each unit's ages ascending at its place.
+        placed.sort_unstable();
+        let ages: Vec<u32> = placed.iter().map(|&(_, age)| age).collect();
+        let mut unit_ages: Vec<u32> = offsets
+            .windows(2)
+            .filter_map(|w| ages.get(w[0] as usize..w[1] as usize)?.first().copied())
+            .filter(|&least| least != u32::MAX)
+            .collect();
         unit_ages.sort_unstable();
         let units_any = any.iter().filter(|&&n| n > 0).count();
         CountingAges {
@@ -1613,8 +1600,7 @@ impl<'a> Context<'a> {
         if self.options.attribution != Attribution::Direct {
             return None;
         }
-        let (from, to) = self.week_range;
-        let key = (mask_key(self.options), self.options.level, from, to);
+        let key = self.counting_ages_key();
         if let Some((_, x)) = self.cache.counting_ages.borrow().iter().find(|(k, _)| *k == key) {
             return Some(x.clone());
         }
@@ -1675,16 +1661,24 @@ impl<'a> Context<'a> {
         Some(ages)
     }
 
+    fn counting_ages_key(&self) -> CountingAgesKey {
+        let (from, to) = self.week_range;
+        (mask_key(self.options), self.options.level, from, to)
+    }
+
     /// Whether [`Context::counting_ages`] of the options' level are made.
     pub fn counting_ages_made(&self) -> bool {
-        let (from, to) = self.week_range;
-        let key = (mask_key(self.options), self.options.level, from, to);
+        let key = self.counting_ages_key();
         self.cache.counting_ages.borrow().iter().any(|(k, _)| *k == key)
+    }
+
+    fn unit_bounds_key(&self) -> (MaskKey, Level) {
+        (mask_key(self.options), self.options.level)
     }
 
     /// Whether the bounds of [`Context::top_unit_totals`] at the options' level are made.
     pub fn unit_bounds_made(&self) -> bool {
-        let key = (mask_key(self.options), self.options.level);
+        let key = self.unit_bounds_key();
         self.cache.unit_bounds.borrow().iter().any(|(k, _)| *k == key)
     }
 
@@ -1693,26 +1687,27 @@ impl<'a> Context<'a> {
         self.cache.window_of(self.s, self.options)
     }
 
-    /// The downloads of every kept model under the options, from the prepared weekly
-    /// model-level measures ([`Context::week_measures`]) when they are there: no pass over
-    /// the models. Whole numbers, so the same float as the models' totals added in any order.
-    pub fn all_counted_from_measures(&self) -> Option<f64> {
-        let measures = self.week_measures()?;
+    /// The downloads of every kept model under the options, from the prepared week rows
+    /// ([`WeekRows::counted_total`] of each week in the range) when they are there: no pass
+    /// over the models. Whole numbers summed as integers, so the same float as the models'
+    /// totals added in any order.
+    pub fn all_counted_from_week_rows(&self) -> Option<f64> {
+        let layout = self.week_rows()?;
         let window = self.window();
         let Some((first, last)) = self.weeks else {
             return Some(0.0);
         };
         Some(
             (first..=last)
-                .filter_map(|week| measures.get(week, window))
-                .fold(0.0, |a, m| a + m.total),
+                .map(|week| layout.counted_total(week, window))
+                .sum::<u64>() as f64,
         )
     }
 
     /// The units with kept rows at the options' level (direct attribution), by decreasing sum
     /// of their kept models' rows (ties: unit ascending), cached per population filter.
     pub fn unit_bounds(&self, credits: &Credits) -> UnitBounds {
-        let key = (mask_key(self.options), self.options.level);
+        let key = self.unit_bounds_key();
         if let Some((_, b)) = self.cache.unit_bounds.borrow().iter().find(|(k, _)| *k == key) {
             return b.clone();
         }

@@ -516,14 +516,17 @@ pub fn first_counting_age(
             .find(|(_, &d)| d > 0)
             .map(|(&w, _)| w as i64)
     };
-    let any = first_from(from_week as i64).is_some();
+    let Some(first) = first_from(from_week as i64) else {
+        return (None, false);
+    };
     let created = created_weeks.get(i).copied().unwrap_or(NO_WEEK);
-    if !any || created == NO_WEEK {
-        return (None, any);
+    if created == NO_WEEK {
+        return (None, true);
     }
-    let age = first_from((from_week as i64).max(created as i64))
-        .and_then(|w| u32::try_from(w - created as i64).ok());
-    (age, any)
+    // Usually that row is the creation week's; else search again from the creation week.
+    let lo = (from_week as i64).max(created as i64);
+    let counted = if first >= lo { Some(first) } else { first_from(lo) };
+    (counted.and_then(|w| u32::try_from(w - created as i64).ok()), true)
 }
 
 /// The week range of `from`/`to` (`i32::MIN..=i32::MAX` when not given).

@@ -163,8 +163,8 @@ fn ranking_of_every_model(ctx: &Context, credits: &Credits) -> Ranking {
 
 /// The ranking without a pass over the models (direct attribution, after `prepare`): the
 /// units' totals from their weekly sums when they are there (countries), else the top units
-/// from the bounded search of [`Context::top_unit_totals`] and the total from the weekly
-/// model-level measures (models, developers: not when some models have no unit, nor for a top
+/// from the bounded search of [`Context::top_unit_totals`] and the total from the week rows'
+/// weekly totals (models, developers: not when some models have no unit, nor for a top
 /// of more than a quarter of the units). The model counts come from when each model starts to
 /// count ([`Context::counting_ages`]). `None` when these are not there.
 fn ranking_from_prepared(ctx: &Context, credits: &Credits) -> Option<Ranking> {
@@ -184,7 +184,7 @@ fn ranking_from_prepared(ctx: &Context, credits: &Credits) -> Option<Ranking> {
         // The bounded search pays off when the top units are a small part of them (it visits
         // the units by decreasing bound until none left can enter the top).
         None if !credits.any_unknown && k.saturating_mul(4) <= credits.units() => {
-            let total = ctx.all_counted_from_measures()?;
+            let total = ctx.all_counted_from_week_rows()?;
             (ctx.top_unit_totals(credits, k)?, total)
         }
         None => return None,
@@ -2210,7 +2210,7 @@ mod tests {
     fn leaderboards_from_prepared_sums_equal_those_of_a_fresh_engine() {
         // After `Engine::prepare` a leaderboard with direct attribution reads the countries'
         // (or org types') weekly sums, or ranks the top units by the bounded search and takes
-        // the total from the weekly model-level measures, and counts models from when each
+        // the total from the week rows' weekly totals, and counts models from when each
         // starts to count: no pass over the models. Each report must equal, bit for bit, that
         // of an engine that never prepared (every kept model's total summed into its unit),
         // over the layout tests' option sets, windows of 2 and 300 weeks, every level and top 1,
