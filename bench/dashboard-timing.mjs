@@ -1,6 +1,7 @@
 // Dashboard timings in headless Chromium from 127.0.0.1 (a benchmark: prints figures, asserts nothing).
 //
 //   node bench/dashboard-timing.mjs [--models 1000000] [--runs 3] [--skip-large]
+//   node bench/dashboard-timing.mjs --every-option [--models 1000000]
 //
 // For the default snapshot of www/snapshots.json, the listed synthetic one, and a synthetic
 // N-model snapshot (built once with the CLI into target/e2e-fixtures/): time to first chart with a
@@ -9,6 +10,10 @@
 // visible view is redrawn, each view's draw time (compute + chart) when scrolled to, the
 // option change again with the page scrolled to each box (`optionChangeScrolledTo`), and the
 // engine's idle-time preparation (`enginePrepared`: total, slices, longest slice).
+// `--every-option`: on the N-model snapshot only, with the page scrolled to each box in turn, the
+// latency of a change of each economies option (attribution, population filter, window on/off,
+// granularity, top N, download and creation ranges, level, attribute), and of its way back
+// (`everyOptionScrolledTo`, with the slowest of each change in `everyOptionWorst`).
 // Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated',
 // 'hubecon:engine-prepared' (app.js) and 'hubecon:snapshot-decode' (engine.js).
 import { execFileSync } from 'node:child_process';
@@ -65,14 +70,29 @@ async function firstChart(page, url) {
 }
 
 async function optionChange(page, value) {
+  return setOption(page, 'window-weeks', String(value));
+}
+
+/** Sets one option field (text, number, date, select or checkbox) and waits for every visible box. */
+async function setOption(page, name, value) {
   const before = await page.evaluate(() => performance.getEntriesByName('hubecon:views-updated').length);
-  await page.locator('#opt-window-weeks').fill(String(value));
-  await page.locator('#opt-window-weeks').dispatchEvent('change');
+  const input = page.locator(`#opt-${name}`);
+  // A checkbox or a select fires its own 'change'. A filled field fires 'input' only (applied
+  // after a pause), then 'change' when it loses the focus: leaving it at once applies the value
+  // now and leaves no 'change' pending for the next field to fire (a redraw with nothing to do,
+  // whose mark would be timed instead).
+  if (typeof value === 'boolean') await input.setChecked(value);
+  else if ((await input.evaluate((n) => n.tagName)) === 'SELECT') await input.selectOption(value);
+  else {
+    await input.fill(value);
+    await input.blur();
+  }
   await page.waitForFunction((n) => performance.getEntriesByName('hubecon:views-updated').length > n, before, {
     timeout: 600000,
   });
-  return page.evaluate(() => {
-    const all = performance.getEntriesByName('hubecon:views-updated');
+  return page.evaluate((before) => {
+    // The first mark after the change is its own.
+    const mark = performance.getEntriesByName('hubecon:views-updated')[before];
     // Which boxes were redrawn, with their engine and whole-box times.
     const boxes = [...document.querySelectorAll('section.panel[data-ms]')]
       .filter((n) => {
@@ -80,8 +100,8 @@ async function optionChange(page, value) {
         return r.bottom > 0 && r.top < window.innerHeight;
       })
       .map((n) => `${n.id.replace(/^panel-/, '')} ${n.dataset.computeMs}/${n.dataset.ms}`);
-    return { ...all[all.length - 1].detail, boxes };
-  });
+    return { ...mark.detail, boxes };
+  }, before);
 }
 
 /**
@@ -147,6 +167,101 @@ async function optionChangeAtEachBox(page, firstValue) {
   return out;
 }
 
+/** Waits until no box is busy, then a little more (the scroll's own redraws, idle preparation). */
+async function settle(page) {
+  await page.waitForTimeout(300);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('section.panel')].every((n) => n.getAttribute('aria-busy') !== 'true'),
+    null,
+    { timeout: 600000 },
+  );
+  await page.waitForTimeout(200);
+}
+
+/**
+ * Waits for the engine's idle-time preparation that follows a drawing (its mark is set again
+ * once the layout for the current population filter is there), so that every change is timed
+ * as a user would meet it a few seconds after the previous one.
+ */
+async function preparedAgain(page, marksBefore) {
+  await page.waitForFunction(
+    (n) => performance.getEntriesByName('hubecon:engine-prepared').length > n,
+    marksBefore,
+    { timeout: 120000 },
+  );
+}
+
+const preparedMarks = (page) => page.evaluate(() => performance.getEntriesByName('hubecon:engine-prepared').length);
+
+/**
+ * Each change of `everyOption` and its way back, with the page scrolled to each box. Before each
+ * change the window length is set to a value not used before (untimed), so that no engine cache
+ * holds the changed option's results from an earlier box; values that can differ from box to box
+ * (population filter, top N, dates) differ too.
+ */
+async function everyOptionAtEachBox(page) {
+  const ids = await page.$$eval('section.panel', (ns) => ns.map((n) => n.id));
+  const out = {};
+  let weeks = 60;
+  for (const [i, id] of ids.entries()) {
+    const day = String(1 + (i % 28)).padStart(2, '0');
+    const changes = [
+      ['attribution', 'root', 'direct'],
+      ['min-downloads', String(100 + i), '200'],
+      ['window-on', false, true],
+      ['granularity', 'month', 'week'],
+      ['top', String(20 + i), '10'],
+      ['from', `2024-01-${day}`, ''],
+      ['created-from', `2024-02-${day}`, ''],
+      ['level', 'developer', ''],
+      ['attribute', 'license', ''],
+    ];
+    const box = id.replace(/^panel-/, '');
+    out[box] = {};
+    for (const [name, value, back] of changes) {
+      // The level rebuilds the boxes: scroll to this one again after each change.
+      const scroll = () => page.evaluate((id) => document.getElementById(id)?.scrollIntoView({ block: 'start' }), id);
+      await scroll();
+      await settle(page);
+      let marks = await preparedMarks(page);
+      await optionChange(page, weeks++);
+      await preparedAgain(page, marks);
+      await scroll();
+      await settle(page);
+      marks = await preparedMarks(page);
+      const there = await setOption(page, name, value);
+      await preparedAgain(page, marks);
+      await scroll();
+      await settle(page);
+      marks = await preparedMarks(page);
+      const returned = await setOption(page, name, back);
+      await preparedAgain(page, marks);
+      out[box][`${name}=${value}`] = { ms: Math.round(there.ms), boxes: there.boxes.join(', ') };
+      out[box][`${name} back`] = { ms: Math.round(returned.ms), boxes: returned.boxes.join(', ') };
+    }
+  }
+  const worst = {};
+  for (const [box, changes] of Object.entries(out)) {
+    for (const [change, r] of Object.entries(changes)) {
+      if (!worst[change] || r.ms > worst[change].ms) worst[change] = { ms: r.ms, box };
+    }
+  }
+  return { everyOptionScrolledTo: out, everyOptionWorst: worst };
+}
+
+async function measureEveryOption(server, target) {
+  const url = `${server.url}index.html?snapshot=${encodeURIComponent(target.query)}`;
+  const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+  try {
+    const page = await browser.context.newPage();
+    await firstChart(page, url);
+    const prepared = await preparedDetail(page);
+    return { snapshot: target.label, enginePrepared: prepared, ...(await everyOptionAtEachBox(page)) };
+  } finally {
+    await browser.close();
+  }
+}
+
 async function measure(server, target) {
   const url = `${server.url}index.html?snapshot=${encodeURIComponent(target.query)}`;
   const cold = [];
@@ -188,6 +303,16 @@ async function measure(server, target) {
     enginePrepared: prepared,
     optionChangeScrolledTo: byPosition,
   };
+}
+
+if (args.includes('--every-option')) {
+  const server = await startServer();
+  try {
+    console.log(JSON.stringify(await measureEveryOption(server, largeSnapshot())));
+  } finally {
+    await server.stop();
+  }
+  process.exit(0);
 }
 
 const listed = JSON.parse(fs.readFileSync(path.join(WWW, 'snapshots.json'), 'utf8')).snapshots;

@@ -3,10 +3,11 @@
 // wasm counterpart of `cargo run --release --example bench_window_change` (a benchmark: prints
 // figures, asserts nothing).
 //
-//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare] [--only BOX[,BOX...]]
+//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare] [--only BOX[,BOX...]] [--set NAME=VALUE[,...]]
 //
 // With --only only those boxes are timed, as the boxes of one screen are after a change: the first
-// pays what the boxes before it would share (the new window's ranges and per-model sums).
+// pays what the boxes before it would share (the new window's ranges and per-model sums). With
+// --set the boxes are timed under other options (such as attribution=root; a box's own come after).
 //
 // HUBECON_PKG=DIR times another wasm-bindgen output (to pair two builds in one session).
 import fs from 'node:fs';
@@ -15,9 +16,20 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? args[onlyAt + 1] : null;
-const [snapshotPath, changesArg] = args.filter((a, i) => !a.startsWith('--') && (onlyAt < 0 || i !== onlyAt + 1));
+const valueOf = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : null;
+};
+const only = valueOf('--only');
+const set = Object.fromEntries(
+  (valueOf('--set') || '')
+    .split(',')
+    .filter(Boolean)
+    .map((p) => [p.split('=')[0], p.split('=').slice(1).join('=')]),
+);
+const [snapshotPath, changesArg] = args.filter(
+  (a, i) => !a.startsWith('--') && !['--only', '--set'].includes(args[i - 1]),
+);
 if (!snapshotPath) {
   console.error('usage: node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare]');
   process.exit(2);
@@ -54,6 +66,7 @@ if (args.includes('--prepare')) {
   console.log(`prepare ${(performance.now() - t).toFixed(1)} ms`);
 }
 const times = BOXES.map(() => []);
+for (const box of BOXES) box[2] = { ...set, ...box[2] };
 const totals = [];
 for (let c = 0; c < changes; c++) {
   const t0 = performance.now();

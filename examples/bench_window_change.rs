@@ -2,13 +2,15 @@
 //! time, so no cache holds the results), in the dashboard's box order and options.
 //!
 //! ```text
-//! cargo run --release --example bench_window_change -- --snapshot FILE [--changes N] [--prepare] [--only BOX[,BOX...]]
+//! cargo run --release --example bench_window_change -- --snapshot FILE [--changes N] [--prepare] [--only BOX[,BOX...]] [--set NAME=VALUE[,NAME=VALUE...]]
 //! ```
 //! Prints, per box, the median engine time over N changes (default 7). With `--prepare` the engine
 //! first runs `Engine::prepare` for the default options (and the trends box's attribute), as the
 //! dashboard does when idle; with
 //! `--only BOX[,BOX...]` only those boxes are timed, as the boxes of one screen are after a change
-//! (the first pays what the others share), or one box for a profiler.
+//! (the first pays what the others share), or one box for a profiler. `--set` times the boxes
+//! under other options than the default ones (such as `attribution=root`; a box's own options
+//! come after them), set after the warm-up and `--prepare`: the first change of such an option.
 
 use std::time::Instant;
 
@@ -58,15 +60,22 @@ fn main() -> Result<()> {
     let only = arg("--only");
     let changes: u32 = arg("--changes").and_then(|v| v.parse().ok()).unwrap_or(7).max(1);
     let engine = Engine::new(hubecon::Snapshot::from_ipc(&std::fs::read(&path)?)?);
-    let options_for = |window: u32, extra: &[(&str, &str)]| {
+    let set = arg("--set").unwrap_or_default();
+    let set: Vec<(&str, &str)> = set
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .collect();
+    let options_for = |window: u32, set: &[(&str, &str)], extra: &[(&str, &str)]| {
         let w = window.to_string();
         let mut pairs: Vec<(&str, &str)> = vec![("window-weeks", &w)];
+        pairs.extend_from_slice(set);
         pairs.extend_from_slice(extra);
         Options::from_pairs(pairs.iter().map(|&(k, v)| (k, v)))
     };
     // Warm the caches the first drawing builds (the default window).
     for (_, view, extra) in BOXES {
-        engine.report(view, &options_for(52, extra)?)?;
+        engine.report(view, &options_for(52, &[], extra)?)?;
     }
     if args.iter().any(|a| a == "--prepare") {
         let t = Instant::now();
@@ -84,7 +93,7 @@ fn main() -> Result<()> {
                 continue;
             }
             let t = Instant::now();
-            engine.report(view, &options_for(window, extra)?)?;
+            engine.report(view, &options_for(window, &set, extra)?)?;
             times[i].push(t.elapsed().as_secs_f64() * 1e3);
         }
         totals.push(t0.elapsed().as_secs_f64() * 1e3);

@@ -1754,13 +1754,15 @@ impl<'a> Context<'a> {
     /// period in which the unit has downloads > 0 (in no particular order). `multiplicity[m]` (a
     /// bootstrap draw) multiplies model `m`'s rows.
     ///
-    /// At the model level the units are the models, so the pass goes unit by unit in row order.
-    /// At the developer level of a snapshot grouped by developer ([`Snapshot::grouped_by_author`],
-    /// the layout `hubecon build` writes) with direct attribution, each unit's models are
-    /// consecutive rows too, and the same unit-by-unit pass reads the rows in order. Otherwise a
-    /// unit's models are scattered over the rows (countries, root attribution, snapshots in
-    /// another order); visiting them unit by unit would jump around memory, so the pass goes in
-    /// row order and partitions the sums by unit ([`Context::partitioned`]).
+    /// At the model level with direct attribution the units are the models, so the pass goes unit
+    /// by unit in row order. At the developer level of a snapshot grouped by developer
+    /// ([`Snapshot::grouped_by_author`], the layout `hubecon build` writes) with direct
+    /// attribution, each unit's models are consecutive rows too, and the same unit-by-unit pass
+    /// reads the rows in order. Otherwise a unit's models are scattered over the rows (countries,
+    /// root attribution at any level, snapshots in another order); visiting them unit by unit
+    /// would jump around memory (at the model level with root attribution, most of that pass's
+    /// time went to waiting for each model's first row), so the pass goes in row order and
+    /// partitions the sums by unit ([`Context::partitioned`]).
     pub fn for_each_unit_period(
         &self,
         credits: &Credits,
@@ -1768,13 +1770,12 @@ impl<'a> Context<'a> {
         multiplicity: Option<&[u32]>,
         emit: impl FnMut(usize, usize, f64),
     ) {
-        if self.options.level == Level::Model {
-            if self.options.attribution == Attribution::Direct && multiplicity.is_none() {
-                // Each model is its own unit with weight 1: no per-unit scratch is needed.
-                self.for_each_model_period(periods, emit)
-            } else {
-                self.unit_major(credits, periods, multiplicity, emit)
-            }
+        if self.options.level == Level::Model
+            && self.options.attribution == Attribution::Direct
+            && multiplicity.is_none()
+        {
+            // Each model is its own unit with weight 1: no per-unit scratch is needed.
+            self.for_each_model_period(periods, emit)
         } else if credits.units().saturating_mul(periods.len()) <= DENSE_CELLS {
             // Few units (countries, org types): every row adds straight into one small block.
             self.dense_units(credits, periods, multiplicity, emit)

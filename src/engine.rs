@@ -1,8 +1,10 @@
 //! A loaded snapshot and the indexes derived from it, built once on first use and kept, so that a
 //! change of one option recomputes views without rebuilding them.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::rc::Rc;
 
+use crate::disruption::{Mdi, MdiParams};
 use crate::lineage::LineageIndex;
 use crate::options::{Level, Options};
 use crate::snapshot::Snapshot;
@@ -13,6 +15,9 @@ pub struct Engine {
     pub snapshot: Snapshot,
     lineage: OnceCell<LineageIndex>,
     economies: crate::aggregate::EconomiesCache,
+    /// The last MDI computed, with its options: the `mdi-summary` box reads `top` too, and a
+    /// change of it (or of the window, which the box ignores) would compute the index again.
+    last_mdi: RefCell<Option<(MdiParams, Rc<Mdi>)>>,
 }
 
 impl Engine {
@@ -21,6 +26,7 @@ impl Engine {
             snapshot,
             lineage: OnceCell::new(),
             economies: Default::default(),
+            last_mdi: RefCell::new(None),
         }
     }
 
@@ -33,6 +39,23 @@ impl Engine {
         self.lineage.get_or_init(|| LineageIndex::build(&self.snapshot))
     }
 
+    /// The Model Disruption Index of `params` ([`crate::disruption::compute`]); the last one is
+    /// kept.
+    pub fn mdi(&self, params: &MdiParams) -> Result<Rc<Mdi>> {
+        if let Some((p, m)) = self.last_mdi.borrow().as_ref() {
+            if p == params {
+                return Ok(m.clone());
+            }
+        }
+        let m = Rc::new(crate::disruption::compute(
+            self.lineage(),
+            &self.snapshot.created,
+            params,
+        )?);
+        *self.last_mdi.borrow_mut() = Some((*params, m.clone()));
+        Ok(m)
+    }
+
     /// Indexes of the Economies views (roots, window ranges, credits ...), built on first use.
     pub fn economies(&self) -> &crate::aggregate::EconomiesCache {
         &self.economies
@@ -42,6 +65,7 @@ impl Engine {
     /// [`crate::aggregate::EconomiesCache::clear_option_caches`]); the indexes stay.
     pub fn clear_option_caches(&self) {
         self.economies.clear_option_caches();
+        self.last_mdi.borrow_mut().take();
     }
 
     /// Builds ahead of need what makes later changes of the window faster for the population

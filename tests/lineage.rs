@@ -389,3 +389,24 @@ fn real_family_trees_from_shared_data() {
     let race = e.report("race", &Options::default()).unwrap();
     assert!(race.main().rows() > 10);
 }
+
+#[test]
+fn the_kept_mdi_serves_only_its_own_options() {
+    // One engine reports the MDI under options A, B, then A again (the engine keeps the last
+    // index); each report equals that of an engine that never computed another.
+    let e = engine();
+    let a = Options::from_pairs([("top", "3")]).unwrap();
+    let b = Options::from_pairs([("top", "3"), ("window-days", "30"), ("relations", "finetune")]).unwrap();
+    let top_changed = Options::from_pairs([("top", "5")]).unwrap();
+    for o in [&a, &b, &a, &top_changed, &b] {
+        for view in ["mdi", "mdi-summary"] {
+            let got = e.report(view, o).unwrap().to_json();
+            let want = engine().report(view, o).unwrap().to_json();
+            assert_eq!(got, want, "{view}");
+        }
+    }
+    assert_ne!(
+        e.report("mdi", &a).unwrap().to_json(),
+        e.report("mdi", &b).unwrap().to_json()
+    );
+}

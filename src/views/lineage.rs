@@ -2,7 +2,7 @@
 //! Release (`race`, `race-data`) (issue 4). The kernels live in [`crate::disruption`],
 //! [`crate::race`] and [`crate::stats`]; this module only shapes their columns into tables.
 
-use crate::disruption::{self, Mdi, MdiParams};
+use crate::disruption::{Mdi, MdiParams};
 use crate::engine::Engine;
 use crate::options::Options;
 use crate::race::{self, RaceData, RaceParams};
@@ -16,7 +16,7 @@ pub fn run(engine: &Engine, view: &str, options: &Options) -> Result<Report> {
         "mdi" | "mdi-summary" => {
             let params = mdi_params(options);
             let index = engine.lineage();
-            let mdi = disruption::compute(index, &engine.snapshot.created, &params)?;
+            let mdi = engine.mdi(&params)?;
             let mut report = if view == "mdi" {
                 Report::new(view, mdi_table(&engine.snapshot, &mdi, options.weighted))
             } else {
