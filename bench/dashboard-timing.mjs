@@ -142,6 +142,17 @@ async function perViewTimes(page) {
   return out;
 }
 
+/** Waits until no box is busy, then a little more (the scroll's own redraws, idle preparation). */
+async function settle(page) {
+  await page.waitForTimeout(300);
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('section.panel')].every((n) => n.getAttribute('aria-busy') !== 'true'),
+    null,
+    { timeout: 600000 },
+  );
+  await page.waitForTimeout(200);
+}
+
 /**
  * The same option change with the page scrolled to each box in turn (its top at the top of the
  * window): the latency until every box then in view is redrawn. Each change uses a window length
@@ -153,29 +164,11 @@ async function optionChangeAtEachBox(page, firstValue) {
   let value = firstValue;
   for (const id of ids) {
     await page.evaluate((id) => document.getElementById(id).scrollIntoView({ block: 'start' }), id);
-    // Let the scroll's own redraws finish first.
-    await page.waitForTimeout(300);
-    await page.waitForFunction(
-      () => [...document.querySelectorAll('section.panel')].every((n) => n.getAttribute('aria-busy') !== 'true'),
-      null,
-      { timeout: 600000 },
-    );
-    await page.waitForTimeout(200);
+    await settle(page);
     const r = await optionChange(page, value++);
     out[id.replace(/^panel-/, '')] = { ms: Math.round(r.ms), boxes: r.boxes.join(', ') };
   }
   return out;
-}
-
-/** Waits until no box is busy, then a little more (the scroll's own redraws, idle preparation). */
-async function settle(page) {
-  await page.waitForTimeout(300);
-  await page.waitForFunction(
-    () => [...document.querySelectorAll('section.panel')].every((n) => n.getAttribute('aria-busy') !== 'true'),
-    null,
-    { timeout: 600000 },
-  );
-  await page.waitForTimeout(200);
 }
 
 /**
@@ -194,7 +187,8 @@ async function preparedAgain(page, marksBefore) {
 const preparedMarks = (page) => page.evaluate(() => performance.getEntriesByName('hubecon:engine-prepared').length);
 
 /**
- * Each change of `everyOption` and its way back, with the page scrolled to each box. Before each
+ * A change of each economies option and its way back, with the page scrolled to each box in
+ * turn (the first mark after each change times it: `setOption`). Before each
  * change the window length is set to a value not used before (untimed), so that no engine cache
  * holds the changed option's results from an earlier box; values that can differ from box to box
  * (population filter, top N, dates) differ too.
