@@ -226,7 +226,7 @@ pub fn credits(
 ) -> Credits {
     let mut pairs: Vec<(u32, f64)> = Vec::new();
     let mut unknown_weight = vec![0.0; n];
-    // Two passes over the same pairs: count per unit, then fill. `for_model` fills `pairs`.
+    // `for_model` puts model m's (unit, weight) pairs in `pairs`, its unknown part in `unknown`.
     let for_model = |m: usize, pairs: &mut Vec<(u32, f64)>, unknown: &mut f64| {
         pairs.clear();
         *unknown = 0.0;
@@ -266,12 +266,23 @@ pub fn credits(
             }
         }
     };
+    // Each model's pairs, worked out once (its roots and their units are scattered reads), in
+    // model order; the units' lists are then filled from them.
     let mut offsets = vec![0u32; units + 1];
+    let mut by_model_offsets = Vec::with_capacity(n + 1);
+    by_model_offsets.push(0u32);
+    let mut by_model_unit: Vec<u32> = Vec::with_capacity(n);
+    let mut by_model_weight: Vec<f64> = Vec::with_capacity(n);
     for (m, unknown) in unknown_weight.iter_mut().enumerate() {
         for_model(m, &mut pairs, unknown);
-        for &(u, _) in &pairs {
-            offsets[u as usize + 1] += 1;
+        for &(u, w) in &pairs {
+            if let Some(x) = offsets.get_mut(u as usize + 1) {
+                *x += 1;
+            }
+            by_model_unit.push(u);
+            by_model_weight.push(w);
         }
+        by_model_offsets.push(by_model_unit.len() as u32);
     }
     for u in 1..=units {
         offsets[u] += offsets[u - 1];
@@ -280,24 +291,22 @@ pub fn credits(
     let mut fill = offsets.clone();
     let mut model = vec![0u32; total];
     let mut weight = vec![0.0; total];
-    let mut scratch = 0.0;
-    let mut by_model_offsets = Vec::with_capacity(n + 1);
-    by_model_offsets.push(0u32);
-    let mut by_model_unit = Vec::with_capacity(total);
-    let mut by_model_weight = Vec::with_capacity(total);
-    for m in 0..n {
-        for_model(m, &mut pairs, &mut scratch);
-        for &(u, w) in &pairs {
-            by_model_unit.push(u);
-            by_model_weight.push(w);
-            let slot = fill[u as usize] as usize;
-            if let (Some(ms), Some(ws)) = (model.get_mut(slot), weight.get_mut(slot)) {
+    for (m, bounds) in by_model_offsets.windows(2).enumerate() {
+        let (a, b) = (bounds[0] as usize, bounds[1] as usize);
+        let (Some(us), Some(ws)) = (by_model_unit.get(a..b), by_model_weight.get(a..b)) else {
+            continue;
+        };
+        for (&u, &w) in us.iter().zip(ws) {
+            let Some(next) = fill.get_mut(u as usize) else {
+                continue;
+            };
+            let slot = *next as usize;
+            *next += 1;
+            if let (Some(ms), Some(wt)) = (model.get_mut(slot), weight.get_mut(slot)) {
                 *ms = m as u32;
-                *ws = w;
+                *wt = w;
             }
-            fill[u as usize] += 1;
         }
-        by_model_offsets.push(by_model_unit.len() as u32);
     }
     let mut seen = vec![false; units];
     let mut unit_order = Vec::new();
