@@ -13,7 +13,8 @@
 // `--every-option`: on the N-model snapshot only, with the page scrolled to each box in turn, the
 // latency of a change of each economies option (attribution, population filter, window on/off,
 // granularity, top N, download and creation ranges, level, attribute), and of its way back
-// (`everyOptionScrolledTo`, with the slowest of each change in `everyOptionWorst`).
+// (`everyOptionScrolledTo`: per box, per option and `OPTION back`, the value set, the ms and the
+// boxes redrawn; the slowest box of each in `everyOptionWorst`).
 // Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated',
 // 'hubecon:engine-prepared' (app.js) and 'hubecon:snapshot-decode' (engine.js).
 import { execFileSync } from 'node:child_process';
@@ -212,26 +213,20 @@ async function everyOptionAtEachBox(page) {
     ];
     const box = id.replace(/^panel-/, '');
     out[box] = {};
+    // Scrolled to this box again (the level rebuilds the boxes) and settled, `act`, then the
+    // engine's idle preparation that follows.
+    const afterSettling = async (act) => {
+      await page.evaluate((id) => document.getElementById(id)?.scrollIntoView({ block: 'start' }), id);
+      await settle(page);
+      const marks = await preparedMarks(page);
+      const r = await act();
+      await preparedAgain(page, marks);
+      return { ms: Math.round(r.ms), boxes: r.boxes.join(', ') };
+    };
     for (const [name, value, back] of changes) {
-      // The level rebuilds the boxes: scroll to this one again after each change.
-      const scroll = () => page.evaluate((id) => document.getElementById(id)?.scrollIntoView({ block: 'start' }), id);
-      await scroll();
-      await settle(page);
-      let marks = await preparedMarks(page);
-      await optionChange(page, weeks++);
-      await preparedAgain(page, marks);
-      await scroll();
-      await settle(page);
-      marks = await preparedMarks(page);
-      const there = await setOption(page, name, value);
-      await preparedAgain(page, marks);
-      await scroll();
-      await settle(page);
-      marks = await preparedMarks(page);
-      const returned = await setOption(page, name, back);
-      await preparedAgain(page, marks);
-      out[box][`${name}=${value}`] = { ms: Math.round(there.ms), boxes: there.boxes.join(', ') };
-      out[box][`${name} back`] = { ms: Math.round(returned.ms), boxes: returned.boxes.join(', ') };
+      await afterSettling(() => optionChange(page, weeks++));
+      out[box][name] = { to: value, ...(await afterSettling(() => setOption(page, name, value))) };
+      out[box][`${name} back`] = { to: back, ...(await afterSettling(() => setOption(page, name, back))) };
     }
   }
   const worst = {};
