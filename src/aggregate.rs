@@ -39,7 +39,7 @@ enum WeekRowsState {
 }
 
 /// The weekly unit-level measures of every window length over the week-order layout of one
-/// population filter and level (as [`WeekRowsState`]).
+/// population filter, level and attribution (as [`WeekRowsState`]).
 enum UnitWeekMeasuresState {
     Building(Box<UnitWeekMeasuresBuild>),
     Done(Option<Rc<WeekMeasures>>),
@@ -187,6 +187,38 @@ type WindowKey = (Option<u32>, i32, i32, MaskKey);
 /// (minimum downloads as bits, `where` conditions, created from, created to).
 type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
 
+/// Population filter, level, attribution and (with root attribution) relations of a
+/// [`UnitWeekMeasuresBuild`].
+type UnitMeasuresKey = (MaskKey, Level, Attribution, u8);
+
+/// How many population filters' prepared measures ([`WeekMeasures`], a few MB each at 1 M models)
+/// and size pairs ([`SizePairs`]) are kept: the way back to the last filter (a reader trying
+/// another minimum of downloads or creation range, then going back) draws from them.
+const FILTERS_KEPT: usize = 2;
+
+/// How many [`UnitWeekMeasuresBuild`]s' measures are kept: per population filter kept
+/// ([`FILTERS_KEPT`]) the developers' with direct attribution, and the roots' and their
+/// developers' with root attribution, so a reader going back and forth between the two finds both.
+const UNIT_WEEK_MEASURES_ENTRIES: usize = 3 * FILTERS_KEPT;
+
+/// How many units `level` has in `s` (the models themselves at the model level).
+fn units_at(s: &Snapshot, level: Level) -> usize {
+    match level {
+        Level::Model => s.models(),
+        Level::Developer => s.author.values.len(),
+        Level::Country => s.country.values.len(),
+        Level::OrgType => s.org_type.values.len(),
+    }
+}
+
+fn unit_measures_key(options: &Options, level: Level, attribution: Attribution) -> UnitMeasuresKey {
+    let relations = match attribution {
+        Attribution::Root => options.relations_or(RelationSet::ALL).0,
+        Attribution::Direct => 0,
+    };
+    (mask_key(options), level, attribution, relations)
+}
+
 /// Units by decreasing sum of their kept models' rows: (sum, unit).
 pub type UnitBounds = Rc<Vec<(u64, u32)>>;
 
@@ -247,6 +279,8 @@ pub struct EconomiesCache {
     week_bounds: OnceCell<Option<(i32, i32)>>,
     lineages: RefCell<Vec<(u8, Rc<Lineage>)>>,
     credits: RefCell<Vec<(CreditsKey, Rc<Credits>)>>,
+    /// Credits being made a slice at a time ([`EconomiesCache::credits_step`]).
+    credits_build: RefCell<Option<(CreditsKey, Box<attribution::CreditsBuild>)>>,
     windowed: RefCell<Vec<(WindowKey, Rc<Windowed>)>>,
     masks: RefCell<Vec<(MaskKey, Rc<ModelMask>)>>,
     /// [`UnitTotals`] per option set (at most [`SUMS_CACHE_ENTRIES`]): a leaderboard, the shares
@@ -258,10 +292,11 @@ pub struct EconomiesCache {
     /// The "created" groups of the sizes view, which the Rolling Window does not change: per
     /// population filter, week range and seed.
     created_sizes: RefCell<Vec<(CreatedSizesKey, Rc<Vec<SizeGroup>>)>>,
-    /// The (download year, model) pairs of the sizes view ([`SizePairs`]) of the last population
-    /// filter, week range and seed that asked for them. Like the week rows, a new window reuses
-    /// them, so [`EconomiesCache::clear_option_caches`] keeps them.
-    size_pairs: RefCell<Option<(SizePairsKey, Rc<SizePairs>)>>,
+    /// The (download year, model) pairs of the sizes view ([`SizePairs`]) of the last
+    /// [`FILTERS_KEPT`] population filters, week ranges and seeds that asked for them (the last
+    /// first). Like the week rows, a new window reuses them, so
+    /// [`EconomiesCache::clear_option_caches`] keeps them.
+    size_pairs: RefCell<Vec<(SizePairsKey, Rc<SizePairs>)>>,
     /// The dense block of [`Context::partitioned`], kept all zeros between uses, and its partition
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
     dense: RefCell<Vec<f64>>,
@@ -280,12 +315,13 @@ pub struct EconomiesCache {
     /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
     label_sets: RefCell<Option<(MaskKey, AttributeLabelSets)>>,
     /// The weekly unit-level measures of every window length ([`UnitWeekMeasuresBuild`]) over the
-    /// week rows of the last population filter and level that asked for them (with direct
-    /// attribution), kept like the week rows.
-    unit_week_measures: RefCell<Option<((MaskKey, Level), UnitWeekMeasuresState)>>,
+    /// week rows of the last population filters, levels and attributions that asked for them
+    /// (at most [`UNIT_WEEK_MEASURES_ENTRIES`], the last first), kept like the week rows.
+    unit_week_measures: RefCell<Vec<(UnitMeasuresKey, UnitWeekMeasuresState)>>,
     /// The weekly model-level measures of every window length ([`WeekMeasures`]) over the week
-    /// rows of the last population filter that asked for them, kept like the week rows.
-    week_measures: RefCell<Option<(MaskKey, WeekMeasuresState)>>,
+    /// rows of the last [`FILTERS_KEPT`] population filters that asked for them (the last first),
+    /// kept like the week rows.
+    week_measures: RefCell<Vec<(MaskKey, WeekMeasuresState)>>,
     /// The weekly sums per unit ([`WeekGroupSums`]; the last group: no unit) over the week rows
     /// of the last population filter and level that asked for them (with direct attribution),
     /// kept like the week rows.
@@ -502,39 +538,60 @@ impl EconomiesCache {
         attr: Attribution,
         relations: RelationSet,
     ) -> Rc<Credits> {
+        loop {
+            if let Some(c) = self.credits_step(s, level, attr, relations, usize::MAX) {
+                return c;
+            }
+        }
+    }
+
+    /// [`EconomiesCache::credits`] a slice of at most `budget` models at a time
+    /// ([`attribution::CreditsBuild`]), for `Engine::prepare`: `Some` once they are made. One
+    /// build is kept between calls (a slice of other credits replaces it); a call for the same
+    /// credits with an unlimited budget ([`EconomiesCache::credits`]) finishes it.
+    pub fn credits_step(
+        &self,
+        s: &Snapshot,
+        level: Level,
+        attr: Attribution,
+        relations: RelationSet,
+        budget: usize,
+    ) -> Option<Rc<Credits>> {
         let key = (
             level,
             attr,
             if attr == Attribution::Root { relations.0 } else { 0 },
         );
         if let Some((_, c)) = self.credits.borrow().iter().find(|(k, _)| *k == key) {
-            return c.clone();
+            return Some(c.clone());
         }
         let lineage = (attr == Attribution::Root).then(|| self.lineage(s, relations));
+        let lineage = lineage.as_deref();
         let n = s.models();
-        let c = Rc::new(match level {
-            Level::Model => attribution::credits(n, n, |m| Some(m as u32), lineage.as_deref()),
-            Level::Developer => attribution::credits(
-                n,
-                s.author.values.len(),
-                |m| filter::code_of(&s.author, m),
-                lineage.as_deref(),
-            ),
-            Level::Country => attribution::credits(
-                n,
-                s.country.values.len(),
-                |m| filter::code_of(&s.country, m),
-                lineage.as_deref(),
-            ),
-            Level::OrgType => attribution::credits(
-                n,
-                s.org_type.values.len(),
-                |m| filter::code_of(&s.org_type, m),
-                lineage.as_deref(),
-            ),
-        });
+        let resumed = {
+            let mut slot = self.credits_build.borrow_mut();
+            match &*slot {
+                Some((k, _)) if *k == key => slot.take(),
+                _ => None,
+            }
+        };
+        let mut build = match resumed {
+            Some((_, b)) => b,
+            None => Box::new(attribution::CreditsBuild::new(n, units_at(s, level))),
+        };
+        let done = match level {
+            Level::Model => build.step(|m| Some(m as u32), lineage, budget),
+            Level::Developer => build.step(|m| filter::code_of(&s.author, m), lineage, budget),
+            Level::Country => build.step(|m| filter::code_of(&s.country, m), lineage, budget),
+            Level::OrgType => build.step(|m| filter::code_of(&s.org_type, m), lineage, budget),
+        };
+        let Some(c) = done else {
+            *self.credits_build.borrow_mut() = Some((key, build));
+            return None;
+        };
+        let c = Rc::new(c);
         self.credits.borrow_mut().push((key, c.clone()));
-        c
+        Some(c)
     }
 
     /// The counted rows of every model kept by `mask` (the mask of `options`, from
@@ -698,120 +755,138 @@ impl EconomiesCache {
     /// The weekly model-level measures of every window length of the population filter of
     /// `options`, when [`EconomiesCache::prepare_week_measures_step`] has made them.
     pub fn week_measures(&self, options: &Options) -> Option<Rc<WeekMeasures>> {
-        match &*self.week_measures.borrow() {
-            Some((k, WeekMeasuresState::Done(m))) if *k == mask_key(options) => Some(m.clone()),
-            _ => None,
-        }
+        let key = mask_key(options);
+        self.week_measures
+            .borrow()
+            .iter()
+            .find_map(|(k, state)| match state {
+                WeekMeasuresState::Done(m) if *k == key => Some(m.clone()),
+                _ => None,
+            })
     }
 
     /// Makes the weekly model-level measures of every window length ([`WeekMeasures`]) over the
     /// week rows of the population filter of `options`, at least `budget` values a call (one
-    /// week at least), replacing those of another filter. Needs the week rows done. `None` while
-    /// work is left, else whether the measures are there.
+    /// week at least). Keeps those of the last other filter (see [`FILTERS_KEPT`]). Needs the
+    /// week rows done. `None` while work is left, else whether the measures are there.
     pub fn prepare_week_measures_step(&self, options: &Options, budget: usize) -> Option<bool> {
         let Some(layout) = self.week_rows(options) else {
             return Some(false);
         };
         let key = mask_key(options);
-        let mut slot = self.week_measures.borrow_mut();
-        let mut build = match slot.take() {
-            Some((k, WeekMeasuresState::Done(m))) if k == key => {
-                *slot = Some((k, WeekMeasuresState::Done(m)));
+        let mut slots = self.week_measures.borrow_mut();
+        let at = slots.iter().position(|(k, _)| *k == key);
+        let mut build = match at.map(|i| slots.remove(i)) {
+            Some((k, WeekMeasuresState::Done(m))) => {
+                slots.insert(0, (k, WeekMeasuresState::Done(m)));
                 return Some(true);
             }
-            Some((k, WeekMeasuresState::Building(b))) if k == key => b,
-            _ => Box::default(),
+            Some((_, WeekMeasuresState::Building(b))) => b,
+            None => {
+                // Another filter's unfinished build is dropped, as are the oldest measures.
+                slots.retain(|(_, state)| matches!(state, WeekMeasuresState::Done(_)));
+                slots.truncate(FILTERS_KEPT - 1);
+                Box::default()
+            }
         };
         let (state, made) = match build.step(&layout, budget) {
             Some(m) => (WeekMeasuresState::Done(Rc::new(m)), Some(true)),
             None => (WeekMeasuresState::Building(build), None),
         };
-        *slot = Some((key, state));
+        slots.insert(0, (key, state));
         made
     }
 
-    /// The weekly measures of every window length at the options' level, when
+    /// The weekly measures of every window length at the options' level and attribution, when
     /// [`EconomiesCache::prepare_unit_week_measures_step`] has made them over the week rows of the
-    /// population filter of `options` and the attribution is direct.
+    /// population filter of `options` (not at the model level with direct attribution: see
+    /// [`EconomiesCache::week_measures`]).
     pub fn unit_week_measures(&self, options: &Options) -> Option<Rc<WeekMeasures>> {
-        if options.attribution != Attribution::Direct || options.level == Level::Model {
+        if options.attribution == Attribution::Direct && options.level == Level::Model {
             return None;
         }
-        let layout = self.week_rows(options)?;
-        match &*self.unit_week_measures.borrow() {
-            Some((k, UnitWeekMeasuresState::Done(Some(u)))) if *k == (mask_key(options), options.level) => {
-                u.fits(&layout).then(|| u.clone())
-            }
-            _ => None,
-        }
+        // No need for the filter's week rows: the key says which kept rows they were made of.
+        let key = unit_measures_key(options, options.level, options.attribution);
+        self.unit_week_measures
+            .borrow()
+            .iter()
+            .find_map(|(k, state)| match state {
+                UnitWeekMeasuresState::Done(Some(u)) if *k == key => Some(u.clone()),
+                _ => None,
+            })
     }
 
-    /// Makes the weekly measures of every window length of `level`'s units (direct attribution)
-    /// over the week rows of the population filter of `options` ([`UnitWeekMeasuresBuild`]), a
-    /// slice of at most `budget` kept models' worth at a time, replacing those of another filter
-    /// or level. Needs the week rows done ([`EconomiesCache::prepare_week_rows_step`]). `None`
-    /// while work is left, else whether the measures are there.
+    /// Makes the weekly measures of every window length of `level`'s units under `attribution`
+    /// (with the relations of `options` when it is root) over the week rows of the population
+    /// filter of `options` ([`UnitWeekMeasuresBuild`]), a slice of at most `budget` kept models'
+    /// worth at a time. Keeps those of the last other filters, levels and attributions (see
+    /// [`UNIT_WEEK_MEASURES_ENTRIES`]). Needs the week rows done
+    /// ([`EconomiesCache::prepare_week_rows_step`]). `None` while work is left, else whether the
+    /// measures are there.
     pub fn prepare_unit_week_measures_step(
         &self,
         s: &Snapshot,
         options: &Options,
         level: Level,
+        attribution: Attribution,
         budget: usize,
     ) -> Result<Option<bool>> {
         let Some(layout) = self.week_rows(options) else {
             return Ok(Some(false));
         };
-        let key = (mask_key(options), level);
-        let mut slot = self.unit_week_measures.borrow_mut();
-        let mut build = match slot.take() {
-            Some((k, UnitWeekMeasuresState::Done(u))) if k == key => {
+        if attribution == Attribution::Direct && level == Level::Model {
+            return Ok(Some(false)); // the models' own measures (`week_measures`)
+        }
+        let key = unit_measures_key(options, level, attribution);
+        let mut slots = self.unit_week_measures.borrow_mut();
+        let at = slots.iter().position(|(k, _)| *k == key);
+        let mut build = match at.map(|i| slots.remove(i)) {
+            Some((k, UnitWeekMeasuresState::Done(u))) => {
                 let made = u.as_ref().is_some_and(|u| u.fits(&layout));
-                *slot = Some((k, UnitWeekMeasuresState::Done(u)));
+                slots.insert(0, (k, UnitWeekMeasuresState::Done(u)));
                 return Ok(Some(made));
             }
-            Some((k, UnitWeekMeasuresState::Building(b))) if k == key => b,
-            // Another filter's or level's measures are dropped first (their memory).
-            _ => {
-                let units = match level {
-                    Level::Model => return Ok(Some(false)),
-                    Level::Developer => s.author.values.len(),
-                    Level::Country => s.country.values.len(),
-                    Level::OrgType => s.org_type.values.len(),
-                };
-                Box::new(UnitWeekMeasuresBuild::new(&layout, units))
+            Some((_, UnitWeekMeasuresState::Building(b))) => b,
+            None => {
+                // Another key's unfinished build is dropped (its memory), as are the oldest
+                // measures beyond the limit.
+                slots.retain(|(_, state)| matches!(state, UnitWeekMeasuresState::Done(_)));
+                slots.truncate(UNIT_WEEK_MEASURES_ENTRIES - 1);
+                match UnitWeekMeasuresBuild::new(&layout, units_at(s, level), s.models()) {
+                    Some(b) => Box::new(b),
+                    None => {
+                        slots.insert(0, (key, UnitWeekMeasuresState::Done(None)));
+                        return Ok(Some(false));
+                    }
+                }
             }
         };
-        drop(slot);
+        drop(slots);
         let mask = self.mask(s, options)?;
-        let credits = self.credits(s, level, Attribution::Direct, RelationSet::ALL);
-        // Direct attribution credits a model whole to one unit, or to none.
-        let unit_of = |m: u32| {
-            let m = m as usize;
-            let (a, b) = (
-                credits.by_model_offsets.get(m)?,
-                credits.by_model_offsets.get(m + 1)?,
-            );
-            match (b - a, credits.by_model_weight.get(*a as usize)) {
-                (1, Some(1.0)) => credits.by_model_unit.get(*a as usize).copied(),
-                _ => None,
-            }
+        let relations = options.relations_or(RelationSet::ALL);
+        // The credits first, in slices of their own (root attribution's take 80–130 ms in wasm
+        // at 1 M models at once).
+        let Some(credits) = self.credits_step(s, level, attribution, relations, budget) else {
+            self.unit_week_measures
+                .borrow_mut()
+                .insert(0, (key, UnitWeekMeasuresState::Building(build)));
+            return Ok(None);
         };
         let step = build.step(
             &layout,
             &self.rows(s),
             self.created_weeks(s),
             &mask.kept_models,
-            unit_of,
+            &credits,
             budget,
         );
         let (state, made) = match step {
-            Some(u) => {
-                let made = u.is_some();
-                (UnitWeekMeasuresState::Done(u.map(Rc::new)), Some(made))
-            }
+            Some(u) => (UnitWeekMeasuresState::Done(Some(Rc::new(u))), Some(true)),
             None => (UnitWeekMeasuresState::Building(build), None),
         };
-        *self.unit_week_measures.borrow_mut() = Some((key, state));
+        let mut slots = self.unit_week_measures.borrow_mut();
+        slots.insert(0, (key, state));
+        slots.truncate(UNIT_WEEK_MEASURES_ENTRIES);
         Ok(made)
     }
 
@@ -1000,7 +1075,8 @@ impl EconomiesCache {
     }
 
     /// The sizes view's (download year, model) pairs for this option set's population filter,
-    /// week range `range`, seed and `years`, made by `make` unless they are those of the last call.
+    /// week range `range`, seed and `years`, made by `make` unless they are those of one of the
+    /// last [`FILTERS_KEPT`] calls.
     pub fn size_pairs(
         &self,
         options: &Options,
@@ -1015,13 +1091,18 @@ impl EconomiesCache {
             years.first_week,
             years.labels.clone(),
         );
-        if let Some((k, pairs)) = &*self.size_pairs.borrow() {
-            if *k == key {
-                return pairs.clone();
-            }
+        let mut cache = self.size_pairs.borrow_mut();
+        if let Some(i) = cache.iter().position(|(k, _)| *k == key) {
+            let entry = cache.remove(i);
+            let pairs = entry.1.clone();
+            cache.insert(0, entry);
+            return pairs;
         }
+        drop(cache);
         let pairs = Rc::new(make());
-        *self.size_pairs.borrow_mut() = Some((key, pairs.clone()));
+        let mut cache = self.size_pairs.borrow_mut();
+        cache.insert(0, (key, pairs.clone()));
+        cache.truncate(FILTERS_KEPT);
         pairs
     }
 

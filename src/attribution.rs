@@ -224,119 +224,216 @@ pub fn credits(
     unit_of: impl Fn(usize) -> Option<u32>,
     lineage: Option<&Lineage>,
 ) -> Credits {
-    let mut pairs: Vec<(u32, f64)> = Vec::new();
-    let mut unknown_weight = vec![0.0; n];
-    // `for_model` puts model m's (unit, weight) pairs in `pairs`, its unknown part in `unknown`.
-    let for_model = |m: usize, pairs: &mut Vec<(u32, f64)>, unknown: &mut f64| {
-        pairs.clear();
-        *unknown = 0.0;
-        match lineage {
-            None => match unit_of(m).filter(|&u| (u as usize) < units) {
-                Some(u) => pairs.push((u, 1.0)),
-                None => *unknown = 1.0,
-            },
-            Some(l) => {
-                let roots = l.roots(m);
-                let k = roots.len().max(1) as f64;
-                if roots.is_empty() {
-                    match unit_of(m).filter(|&u| (u as usize) < units) {
-                        Some(u) => pairs.push((u, 1.0)),
-                        None => *unknown = 1.0,
+    let mut build = CreditsBuild::new(n, units);
+    loop {
+        if let Some(credits) = build.step(&unit_of, lineage, usize::MAX) {
+            return credits;
+        }
+    }
+}
+
+/// [`credits`] a slice of models at a time ([`CreditsBuild::step`]), so that a page can build
+/// them while idle (at 1 M models, 80–130 ms in wasm at once). Three passes: each model's (unit,
+/// weight) pairs, in model order (its roots and their units are scattered reads, so worked out
+/// once); then the units' lists filled from them; then the units' order and runs.
+pub struct CreditsBuild {
+    n: usize,
+    units: usize,
+    pass: CreditsPass,
+    /// The next model of the pass.
+    next: usize,
+    pairs: Vec<(u32, f64)>,
+    unknown_weight: Vec<f64>,
+    /// Per unit: its entries counted (first pass), then its first entry (the prefix sums).
+    offsets: Vec<u32>,
+    by_model_offsets: Vec<u32>,
+    by_model_unit: Vec<u32>,
+    by_model_weight: Vec<f64>,
+    /// Per unit, the next entry of its list to fill.
+    fill: Vec<u32>,
+    model: Vec<u32>,
+    weight: Vec<f64>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum CreditsPass {
+    ByModel,
+    Fill,
+    Order,
+}
+
+impl CreditsBuild {
+    pub fn new(n: usize, units: usize) -> CreditsBuild {
+        let mut by_model_offsets = Vec::with_capacity(n + 1);
+        by_model_offsets.push(0u32);
+        CreditsBuild {
+            n,
+            units,
+            pass: CreditsPass::ByModel,
+            next: 0,
+            pairs: Vec::new(),
+            unknown_weight: vec![0.0; n],
+            offsets: vec![0u32; units + 1],
+            by_model_offsets,
+            by_model_unit: Vec::with_capacity(n),
+            by_model_weight: Vec::with_capacity(n),
+            fill: Vec::new(),
+            model: Vec::new(),
+            weight: Vec::new(),
+        }
+    }
+
+    /// Does at most `budget` models of a pass (at least one; the last pass whole, a few ms at 1 M
+    /// models). `Some` with the credits when done, `None` while work is left. Every call must
+    /// pass the same `unit_of` and `lineage` (see [`credits`]).
+    pub fn step(
+        &mut self,
+        unit_of: impl Fn(usize) -> Option<u32>,
+        lineage: Option<&Lineage>,
+        budget: usize,
+    ) -> Option<Credits> {
+        let end = self.next.saturating_add(budget.max(1)).min(self.n);
+        match self.pass {
+            CreditsPass::ByModel => {
+                for m in self.next..end {
+                    let mut unknown = 0.0;
+                    model_pairs(m, self.units, &unit_of, lineage, &mut self.pairs, &mut unknown);
+                    if let Some(w) = self.unknown_weight.get_mut(m) {
+                        *w = unknown;
                     }
-                }
-                for &r in roots {
-                    match unit_of(r as usize).filter(|&u| (u as usize) < units) {
-                        Some(u) => pairs.push((u, 1.0 / k)),
-                        None => *unknown += 1.0 / k,
+                    for &(u, w) in &self.pairs {
+                        if let Some(x) = self.offsets.get_mut(u as usize + 1) {
+                            *x += 1;
+                        }
+                        self.by_model_unit.push(u);
+                        self.by_model_weight.push(w);
                     }
+                    self.by_model_offsets.push(self.by_model_unit.len() as u32);
                 }
-                if pairs.len() > 1 {
-                    pairs.sort_unstable_by_key(|p| p.0);
-                    let mut kept = 1;
-                    for j in 1..pairs.len() {
-                        if pairs[j].0 == pairs[kept - 1].0 {
-                            pairs[kept - 1].1 += pairs[j].1;
-                        } else {
-                            pairs[kept] = pairs[j];
-                            kept += 1;
+                self.next = end;
+                if end == self.n {
+                    for u in 1..self.offsets.len() {
+                        self.offsets[u] += self.offsets[u - 1];
+                    }
+                    let total = self.offsets.last().copied().unwrap_or(0) as usize;
+                    self.fill = self.offsets.clone();
+                    self.model = vec![0u32; total];
+                    self.weight = vec![0.0; total];
+                    (self.pass, self.next) = (CreditsPass::Fill, 0);
+                }
+                None
+            }
+            CreditsPass::Fill => {
+                for m in self.next..end {
+                    let (Some(&a), Some(&b)) =
+                        (self.by_model_offsets.get(m), self.by_model_offsets.get(m + 1))
+                    else {
+                        continue;
+                    };
+                    let (a, b) = (a as usize, b as usize);
+                    let (Some(us), Some(ws)) = (self.by_model_unit.get(a..b), self.by_model_weight.get(a..b))
+                    else {
+                        continue;
+                    };
+                    for (&u, &w) in us.iter().zip(ws) {
+                        let Some(next) = self.fill.get_mut(u as usize) else {
+                            continue;
+                        };
+                        let slot = *next as usize;
+                        *next += 1;
+                        if let (Some(ms), Some(wt)) = (self.model.get_mut(slot), self.weight.get_mut(slot)) {
+                            *ms = m as u32;
+                            *wt = w;
                         }
                     }
-                    pairs.truncate(kept);
+                }
+                self.next = end;
+                if end == self.n {
+                    (self.pass, self.next) = (CreditsPass::Order, 0);
+                    self.fill = Vec::new();
+                }
+                None
+            }
+            CreditsPass::Order => Some(self.finish()),
+        }
+    }
+
+    /// The units' order of first model and the runs of consecutive models in their lists.
+    fn finish(&mut self) -> Credits {
+        let units = self.units;
+        let mut seen = vec![false; units];
+        let mut unit_order = Vec::new();
+        for &u in &self.by_model_unit {
+            if let Some(s) = seen.get_mut(u as usize) {
+                if !*s {
+                    *s = true;
+                    unit_order.push(u);
                 }
             }
         }
-    };
-    // Each model's pairs, worked out once (its roots and their units are scattered reads), in
-    // model order; the units' lists are then filled from them.
-    let mut offsets = vec![0u32; units + 1];
-    let mut by_model_offsets = Vec::with_capacity(n + 1);
-    by_model_offsets.push(0u32);
-    let mut by_model_unit: Vec<u32> = Vec::with_capacity(n);
-    let mut by_model_weight: Vec<f64> = Vec::with_capacity(n);
-    for (m, unknown) in unknown_weight.iter_mut().enumerate() {
-        for_model(m, &mut pairs, unknown);
-        for &(u, w) in &pairs {
-            if let Some(x) = offsets.get_mut(u as usize + 1) {
-                *x += 1;
-            }
-            by_model_unit.push(u);
-            by_model_weight.push(w);
+        let offsets = std::mem::take(&mut self.offsets);
+        let model = std::mem::take(&mut self.model);
+        let mut model_runs = 0;
+        for bounds in offsets.windows(2) {
+            let unit_models = model.get(bounds[0] as usize..bounds[1] as usize).unwrap_or(&[]);
+            model_runs += unit_models.windows(2).filter(|w| w[1] != w[0] + 1).count()
+                + usize::from(!unit_models.is_empty());
         }
-        by_model_offsets.push(by_model_unit.len() as u32);
-    }
-    for u in 1..=units {
-        offsets[u] += offsets[u - 1];
-    }
-    let total = offsets[units] as usize;
-    let mut fill = offsets.clone();
-    let mut model = vec![0u32; total];
-    let mut weight = vec![0.0; total];
-    for (m, bounds) in by_model_offsets.windows(2).enumerate() {
-        let (a, b) = (bounds[0] as usize, bounds[1] as usize);
-        let (Some(us), Some(ws)) = (by_model_unit.get(a..b), by_model_weight.get(a..b)) else {
-            continue;
-        };
-        for (&u, &w) in us.iter().zip(ws) {
-            let Some(next) = fill.get_mut(u as usize) else {
-                continue;
-            };
-            let slot = *next as usize;
-            *next += 1;
-            if let (Some(ms), Some(wt)) = (model.get_mut(slot), weight.get_mut(slot)) {
-                *ms = m as u32;
-                *wt = w;
-            }
+        let unknown_weight = std::mem::take(&mut self.unknown_weight);
+        Credits {
+            model_runs,
+            unit_order,
+            any_unknown: unknown_weight.iter().any(|&w| w > 0.0),
+            unit_offsets: offsets,
+            model,
+            weight: std::mem::take(&mut self.weight),
+            unknown_weight,
+            by_model_offsets: std::mem::take(&mut self.by_model_offsets),
+            by_model_unit: std::mem::take(&mut self.by_model_unit),
+            by_model_weight: std::mem::take(&mut self.by_model_weight),
         }
     }
-    let mut seen = vec![false; units];
-    let mut unit_order = Vec::new();
-    for &u in &by_model_unit {
-        if let Some(s) = seen.get_mut(u as usize) {
-            if !*s {
-                *s = true;
-                unit_order.push(u);
-            }
+}
+
+/// Model `m`'s (unit, weight) pairs into `pairs` (sorted by unit, one per unit), the part of its
+/// downloads credited to no unit into `unknown` (see [`credits`]).
+fn model_pairs(
+    m: usize,
+    units: usize,
+    unit_of: impl Fn(usize) -> Option<u32>,
+    lineage: Option<&Lineage>,
+    pairs: &mut Vec<(u32, f64)>,
+    unknown: &mut f64,
+) {
+    pairs.clear();
+    *unknown = 0.0;
+    let roots = lineage.map(|l| l.roots(m)).unwrap_or(&[]);
+    if roots.is_empty() {
+        match unit_of(m).filter(|&u| (u as usize) < units) {
+            Some(u) => pairs.push((u, 1.0)),
+            None => *unknown = 1.0,
+        }
+        return;
+    }
+    let k = roots.len() as f64;
+    for &r in roots {
+        match unit_of(r as usize).filter(|&u| (u as usize) < units) {
+            Some(u) => pairs.push((u, 1.0 / k)),
+            None => *unknown += 1.0 / k,
         }
     }
-    let mut model_runs = 0;
-    for u in 0..units {
-        let unit_models = model
-            .get(offsets[u] as usize..offsets[u + 1] as usize)
-            .unwrap_or(&[]);
-        model_runs += unit_models.windows(2).filter(|w| w[1] != w[0] + 1).count()
-            + usize::from(!unit_models.is_empty());
-    }
-    Credits {
-        model_runs,
-        unit_order,
-        any_unknown: unknown_weight.iter().any(|&w| w > 0.0),
-        unit_offsets: offsets,
-        model,
-        weight,
-        unknown_weight,
-        by_model_offsets,
-        by_model_unit,
-        by_model_weight,
+    if pairs.len() > 1 {
+        pairs.sort_unstable_by_key(|p| p.0);
+        let mut kept = 1;
+        for j in 1..pairs.len() {
+            if pairs[j].0 == pairs[kept - 1].0 {
+                pairs[kept - 1].1 += pairs[j].1;
+            } else {
+                pairs[kept] = pairs[j];
+                kept += 1;
+            }
+        }
+        pairs.truncate(kept);
     }
 }
 
@@ -447,6 +544,33 @@ mod tests {
         // Every model with a unit: nothing unknown.
         let c = credits(4, 2, |m| Some((m % 2) as u32), None);
         assert!(!c.any_unknown);
+    }
+
+    #[test]
+    fn credits_in_slices_are_those_made_at_once() {
+        use Relation::*;
+        // The hand example above, built a model at a time and three at a time: the same lists
+        // (worked out there), after two passes of the four models and one last slice.
+        let s = lineage_snapshot(4, &[(2, 0, Merge), (2, 1, Merge)]);
+        let l = lineage(&s, RelationSet::ALL);
+        let unit = [Some(0u32), Some(1), Some(0), None];
+        for (budget, calls) in [(1, 9), (3, 5), (0, 9)] {
+            let mut build = CreditsBuild::new(4, 2);
+            let mut made = 0;
+            let c = loop {
+                made += 1;
+                if let Some(c) = build.step(|m| unit[m], Some(&l), budget) {
+                    break c;
+                }
+            };
+            assert_eq!(made, calls, "budget {budget}");
+            assert_eq!(c.of(0), (&[0u32, 2][..], &[1.0, 0.5][..]));
+            assert_eq!(c.of(1), (&[1u32, 2][..], &[1.0, 0.5][..]));
+            assert_eq!(c.of_model(2), (&[0u32, 1][..], &[0.5, 0.5][..]));
+            assert_eq!(c.unknown_weight, vec![0.0, 0.0, 0.0, 1.0]);
+            assert!(c.any_unknown);
+            assert_eq!((c.unit_order.as_slice(), c.model_runs), (&[0u32, 1][..], 3));
+        }
     }
 
     #[test]

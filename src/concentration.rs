@@ -107,14 +107,16 @@ pub fn measures_of_counts(values: &mut [u32]) -> Measures {
 /// by its larger sum), the measures taken after each (see [`crate::week_rows::WeekMeasures`]).
 pub struct GrowingCounts {
     histogram: Histogram,
-    /// The values of [`COUNTED_BELOW`] and more, ascending.
-    others: Vec<u32>,
+    /// The values not counted in the histogram, ascending: whole ones of [`COUNTED_BELOW`] and
+    /// more, and those with a fraction ([`GrowingCounts::add_value`]).
+    others: Vec<f64>,
     /// Values added, zeros included (as `measures_of_counts` compares its input's length with
     /// [`COUNT_FROM`]).
     len: usize,
-    /// Values above zero, and their sum.
+    /// Values above zero, the sum of the whole ones (exact), and that of those with a fraction.
     units: usize,
     total: u64,
+    fractional_total: f64,
 }
 
 impl Default for GrowingCounts {
@@ -128,6 +130,7 @@ impl Default for GrowingCounts {
             len: 0,
             units: 0,
             total: 0,
+            fractional_total: 0.0,
         }
     }
 }
@@ -137,57 +140,92 @@ impl GrowingCounts {
     pub fn add(&mut self, values: &[u32]) {
         self.len += values.len();
         for &x in values {
-            self.insert(x);
+            self.insert_whole(x as u64);
         }
     }
 
+    /// Appends one value, which may have a fraction (a unit credited part of a model's
+    /// downloads). The measures are then those of [`measures`] up to the order of the total's
+    /// additions.
+    pub fn add_value(&mut self, x: f64) {
+        self.len += 1;
+        self.insert(x);
+    }
+
     /// Replaces a value of the list, `old`, with `new` (a unit's sum that grew).
-    pub fn replace(&mut self, old: u32, new: u32) {
+    pub fn replace(&mut self, old: f64, new: f64) {
         if old != new {
             self.remove(old);
             self.insert(new);
         }
     }
 
-    fn insert(&mut self, x: u32) {
+    fn insert(&mut self, x: f64) {
+        match whole(x) {
+            Some(w) => self.insert_whole(w),
+            None if x > 0.0 => {
+                self.units += 1;
+                self.fractional_total += x;
+                self.insert_other(x);
+            }
+            None => {} // zero, negative or NaN: not a unit
+        }
+    }
+
+    fn insert_whole(&mut self, x: u64) {
         if x == 0 {
             return;
         }
         self.units += 1;
-        self.total += x as u64;
-        let b = x as usize;
-        if b < COUNTED_BELOW {
-            self.histogram.count(b);
-            if let Some(word) = self.histogram.occupied.get_mut(b / 64) {
-                *word |= 1 << (b % 64);
+        self.total += x;
+        match usize::try_from(x).ok().filter(|&b| b < COUNTED_BELOW) {
+            Some(b) => {
+                self.histogram.count(b);
+                if let Some(word) = self.histogram.occupied.get_mut(b / 64) {
+                    *word |= 1 << (b % 64);
+                }
             }
-        } else {
-            let at = self.others.partition_point(|&o| o <= x);
-            self.others.insert(at, x);
+            None => self.insert_other(x as f64),
         }
     }
 
+    fn insert_other(&mut self, x: f64) {
+        let at = self.others.partition_point(|&o| o <= x);
+        self.others.insert(at, x);
+    }
+
     /// Takes out one copy of `x`, which must be in the list.
-    fn remove(&mut self, x: u32) {
-        if x == 0 {
+    fn remove(&mut self, x: f64) {
+        if x.is_nan() || x <= 0.0 {
             return;
         }
         self.units = self.units.saturating_sub(1);
-        self.total = self.total.saturating_sub(x as u64);
-        let b = x as usize;
-        if b < COUNTED_BELOW {
-            if let Some(c) = self.histogram.counts.get_mut(b) {
-                *c = c.saturating_sub(1);
-                if *c == 0 {
-                    if let Some(word) = self.histogram.occupied.get_mut(b / 64) {
-                        *word &= !(1 << (b % 64));
+        let counted = match whole(x) {
+            Some(w) => {
+                self.total = self.total.saturating_sub(w);
+                usize::try_from(w).ok().filter(|&b| b < COUNTED_BELOW)
+            }
+            None => {
+                self.fractional_total -= x;
+                None
+            }
+        };
+        match counted {
+            Some(b) => {
+                if let Some(c) = self.histogram.counts.get_mut(b) {
+                    *c = c.saturating_sub(1);
+                    if *c == 0 {
+                        if let Some(word) = self.histogram.occupied.get_mut(b / 64) {
+                            *word &= !(1 << (b % 64));
+                        }
                     }
                 }
             }
-        } else {
-            let at = self.others.partition_point(|&o| o < x);
-            if self.others.get(at) == Some(&x) {
-                self.others.remove(at);
+            None => {
+                let at = self.others.partition_point(|&o| o < x);
+                if self.others.get(at) == Some(&x) {
+                    self.others.remove(at);
+                }
             }
         }
     }
@@ -200,11 +238,12 @@ impl GrowingCounts {
                 .histogram
                 .ascending()
                 .flat_map(|(v, c)| std::iter::repeat_n(v as f64, c as usize))
-                .chain(self.others.iter().map(|&x| x as f64))
+                .chain(self.others.iter().copied())
                 .collect();
             return measures_sorted(&mut floats);
         }
-        let total = self.total as f64;
+        // Plus an exact zero when no value has a fraction: the whole values' sum, bit for bit.
+        let total = self.total as f64 + self.fractional_total;
         if self.units == 0 {
             return Measures {
                 units: 0,
@@ -219,8 +258,14 @@ impl GrowingCounts {
     pub fn clear(&mut self) {
         self.histogram.clear();
         self.others.clear();
-        (self.len, self.units, self.total) = (0, 0, 0);
+        (self.len, self.units, self.total, self.fractional_total) = (0, 0, 0, 0.0);
     }
+}
+
+/// `x` as a whole number above zero, when it is one (below 2^53, where floats are exact).
+fn whole(x: f64) -> Option<u64> {
+    // `as` truncates and saturates: a whole number converts back to itself.
+    (x > 0.0 && x < 9_007_199_254_740_992.0 && (x as u64) as f64 == x).then_some(x as u64)
 }
 
 /// Counts of whole numbers below [`COUNTED_BELOW`], and one bit per count that is not zero: a
@@ -716,6 +761,57 @@ mod tests {
     }
 
     #[test]
+    fn growing_counts_with_fractions_measure_as_the_whole_list() {
+        // Values with fractions (parts of split credits) among whole ones, below and above the
+        // histogram's limit, then grown by whole and fractional amounts: against `measures` of
+        // the same list. The totals are added in another order, so to 1e-12.
+        let near = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
+            (a, b) => a == b,
+        };
+        let same = |got: Measures, want: Measures| {
+            got.units == want.units
+                && near(Some(got.total), Some(want.total))
+                && [(got.hhi, want.hhi), (got.gini, want.gini), (got.top1, want.top1)]
+                    .into_iter()
+                    .chain([(got.top10, want.top10), (got.top100, want.top100)])
+                    .all(|(a, b)| near(a, b))
+        };
+        let mut rng = crate::rng::Rng::new(5);
+        let mut list: Vec<f64> = (0..3000)
+            .map(|i| match i % 4 {
+                0 => (i % 40 + 1) as f64,
+                1 => (i % 30) as f64 + 0.5,
+                2 => (rng.f64() * 500.0).floor() + 1.0 / 3.0,
+                _ => 20_000.0 + (i % 7) as f64 * 0.25,
+            })
+            .collect();
+        let mut growing = GrowingCounts::default();
+        for &x in &list {
+            growing.add_value(x);
+        }
+        assert!(same(growing.measures(), measures(&mut list.clone())));
+        for step in 0..2000usize {
+            let i = (rng.f64() * list.len() as f64) as usize % list.len();
+            let grown = list[i] + [1.0, 0.5, 2.0 / 3.0, 9000.0, 20_000.5][step % 5];
+            growing.replace(list[i], grown);
+            list[i] = grown;
+            if step % 400 == 0 || step == 1999 {
+                assert!(same(growing.measures(), measures(&mut list.clone())), "{step}");
+            }
+        }
+        // By hand: 0.5, 1.5 and 2 → total 4, shares 1/8, 3/8, 1/2: HHI 13/32; Gini
+        // 2·(1·0.5 + 2·1.5 + 3·2)/(3·4) − 4/3 = 1/4.
+        growing.clear();
+        for x in [0.5, 1.5, 2.0] {
+            growing.add_value(x);
+        }
+        let m = growing.measures();
+        assert_eq!((m.units, m.total), (3, 4.0));
+        assert!(close(m.hhi, 13.0 / 32.0) && close(m.gini, 0.25) && close(m.top1, 0.5));
+    }
+
+    #[test]
     fn growing_counts_measure_as_the_whole_list() {
         // Lists grown in chunks of uneven size (zeros, values at and above the histogram's limit,
         // across the sorting threshold, an empty chunk), each prefix against `measures_of_counts`
@@ -755,7 +851,7 @@ mod tests {
         for step in 0..3000usize {
             let i = (rng.f64() * list.len() as f64) as usize % list.len();
             let grown = list[i] + [1, 700, 9000, 20_000][step % 4];
-            growing.replace(list[i], grown);
+            growing.replace(list[i] as f64, grown as f64);
             list[i] = grown;
             if step % 500 == 0 || step == 2999 {
                 assert_eq!(
@@ -771,7 +867,7 @@ mod tests {
         let mut list: Vec<u32> = (0..2500).map(|i| i % 40 + 1).chain(100..150).collect();
         growing.add(&list);
         for v in 100..150u32 {
-            growing.replace(v, v + 1000);
+            growing.replace(v as f64, (v + 1000) as f64);
         }
         list.iter_mut().filter(|x| **x >= 100).for_each(|x| *x += 1000);
         assert_eq!(bits(growing.measures()), bits(measures_of_counts(&mut list)));

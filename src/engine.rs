@@ -6,10 +6,17 @@ use std::rc::Rc;
 
 use crate::disruption::{Mdi, MdiParams};
 use crate::lineage::LineageIndex;
-use crate::options::{Level, Options};
+use crate::options::{Attribution, Level, Options};
 use crate::snapshot::Snapshot;
 use crate::views::{self, Report};
 use crate::Result;
+
+/// The unit-level weekly measures `Engine::prepare` makes for root attribution: the roots' and
+/// their developers'.
+const ROOT_MEASURES: [(Level, Attribution); 2] = [
+    (Level::Model, Attribution::Root),
+    (Level::Developer, Attribution::Root),
+];
 
 pub struct Engine {
     pub snapshot: Snapshot,
@@ -74,7 +81,9 @@ impl Engine {
     /// attribute the incidence view tests ([`crate::incidence::LabelSets`]), the weekly
     /// concentration measures of every window length of the developers
     /// ([`crate::week_rows::UnitWeekMeasuresBuild`]), which the weekly concentration at that
-    /// level then reads instead of measuring each week again, the weekly sums per country and
+    /// level then reads instead of measuring each week again (and, with root attribution, those of
+    /// the roots and of their developers: first when the options ask for root attribution, else
+    /// last, ready for a switch to it), the weekly sums per country and
     /// per label of the options' attribute and per (country, org type)
     /// ([`crate::week_rows::WeekGroupSums`]), which the views at the country level, the trends
     /// of that attribute and org-by-country read instead of the rows,
@@ -109,11 +118,11 @@ impl Engine {
         if !crate::views::economies::prepare_label_sets_step(self, options)? {
             return Ok(None);
         }
-        if self
-            .economies
-            .prepare_unit_week_measures_step(&self.snapshot, options, Level::Developer, budget)?
-            .is_none()
-        {
+        if !self.prepare_unit_measures_step(options, &[(Level::Developer, Attribution::Direct)], budget)? {
+            return Ok(None);
+        }
+        let root = options.attribution == Attribution::Root;
+        if root && !self.prepare_unit_measures_step(options, &ROOT_MEASURES, budget)? {
             return Ok(None);
         }
         if self
@@ -142,7 +151,32 @@ impl Engine {
         if made && !crate::views::economies::prepare_leaderboards_step(self, options, budget)? {
             return Ok(None);
         }
+        // Last, with direct attribution: the roots' measures, ready for a switch to root
+        // attribution (the study's Recursive Model Attribution).
+        if !root && !self.prepare_unit_measures_step(options, &ROOT_MEASURES, budget)? {
+            return Ok(None);
+        }
         Ok(Some(made))
+    }
+
+    /// A slice of [`EconomiesCache::prepare_unit_week_measures_step`] for the first of `wanted`
+    /// (level, attribution) not yet made; whether all are.
+    fn prepare_unit_measures_step(
+        &self,
+        options: &Options,
+        wanted: &[(Level, Attribution)],
+        budget: usize,
+    ) -> Result<bool> {
+        for &(level, attribution) in wanted {
+            if self
+                .economies
+                .prepare_unit_week_measures_step(&self.snapshot, options, level, attribution, budget)?
+                .is_none()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// Computes one view (see [`views::VIEWS`]).

@@ -9,6 +9,7 @@
 //! order and, within a week, into order of age (weeks since the model's creation week). The values
 //! a window of L weeks counts in a week (ages 0 to L − 1) are then one slice, found by two lookups.
 
+use crate::attribution::Credits;
 use crate::concentration::{GrowingCounts, Measures};
 use crate::filter::{Rows, NO_WEEK};
 
@@ -155,79 +156,95 @@ fn place<T: Copy>(
     }
 }
 
-/// The weekly concentration measures of every window length ([`WeekMeasures`]) at a level where
-/// each kept model counts for at most one unit (direct attribution: developers, countries, org
-/// types), made from a [`WeekRows`] layout a slice at a time ([`UnitWeekMeasuresBuild::step`]):
-/// a pass over the kept models that finds each entry's unit (the copy pass of the layout again,
-/// so the same slots), then the weeks one by one.
+/// The weekly concentration measures of every window length ([`WeekMeasures`]) at a level of
+/// units other than the models themselves under direct attribution (developers, countries, org
+/// types; or, with root attribution, the roots or their units), made from a [`WeekRows`] layout a
+/// slice at a time ([`UnitWeekMeasuresBuild::step`]): a pass over the kept models that finds each
+/// entry's credit (the copy pass of the layout again, so the same slots), then the weeks one by one.
 ///
 /// In a week, the entries are visited in order of *rank*: buckets 1 to the last (ages 0 up, then
 /// no creation week) are ranks 1.., and bucket 0 (rows before their model's creation) is the
 /// highest rank. A window of L weeks counts ranks 1..=L, so after rank L each unit's value is its
 /// downloads in that window: a unit's first entry adds a value to a [`GrowingCounts`], each later
 /// one replaces the unit's value with the larger sum, and the measures are taken after each rank.
-/// They are, bit for bit, those of measuring the units' sums of the rows the window counts.
+/// When every model is credited whole to one unit (direct attribution, and models with one root),
+/// they are, bit for bit, those of measuring the units' sums of the rows the window counts. A
+/// model with several roots splits its downloads: those units' sums then have fractions, added in
+/// another order than the rows' pass adds them, so the measures agree to rounding.
 pub struct UnitWeekMeasuresBuild {
     placing: bool,
     /// The next kept model (placing) or week slot (measuring).
     next: usize,
     slot: Vec<u32>,
-    /// Each entry's unit (`u32::MAX`: none).
-    entry_unit: Vec<u32>,
+    /// Each entry's credit: a unit credited whole, [`SPLIT`] | a model whose credits are read from
+    /// the [`Credits`], or [`NO_UNIT`].
+    entry_credit: Vec<u32>,
     /// Per unit: the week slot + 1 of its value in `value` (an older stamp: no entry yet that
     /// week), and that value.
     stamp: Vec<u32>,
-    value: Vec<u64>,
+    value: Vec<f64>,
     growing: GrowingCounts,
     by_window: Vec<Vec<Measures>>,
     all: Vec<Measures>,
 }
+
+/// The flag of an entry whose model splits its credit (see [`UnitWeekMeasuresBuild`]).
+const SPLIT: u32 = 1 << 31;
+/// An entry credited to no unit.
+const NO_UNIT: u32 = u32::MAX;
 
 /// Entries of the measuring pass per kept model of a slice's budget: a slice of 8192 models' worth
 /// then measures at least a week, and about 65 k entries (a week or two at 1 M models).
 pub const ENTRIES_PER_MODEL: usize = 8;
 
 impl UnitWeekMeasuresBuild {
-    /// A build over `layout` for `units` units.
-    pub fn new(layout: &WeekRows, units: usize) -> UnitWeekMeasuresBuild {
-        UnitWeekMeasuresBuild {
+    /// A build over `layout` for `units` units; `None` when the units or the snapshot's models are
+    /// too many to mark an entry's credit in 31 bits.
+    pub fn new(layout: &WeekRows, units: usize, models: usize) -> Option<UnitWeekMeasuresBuild> {
+        if units >= SPLIT as usize || models >= SPLIT as usize - 1 {
+            return None;
+        }
+        Some(UnitWeekMeasuresBuild {
             placing: true,
             next: 0,
             slot: layout.start.clone(),
-            entry_unit: vec![u32::MAX; layout.len()],
+            entry_credit: vec![NO_UNIT; layout.len()],
             stamp: vec![0; units],
-            value: vec![0; units],
+            value: vec![0.0; units],
             growing: GrowingCounts::default(),
             by_window: Vec::new(),
             all: Vec::new(),
-        }
+        })
     }
 
-    /// Does at most `budget` kept models' worth of work (at least one model or week). `Some` when
-    /// the build is over (`Some(None)`: no measures, when a unit's weekly sum passes `u32::MAX`),
-    /// `None` while work is left. Every call must pass the same arguments, and the `rows`,
-    /// `created_weeks` and `kept` that `layout` was built from; `unit_of(m)` is the unit of kept
-    /// model `m`.
+    /// Does at most `budget` kept models' worth of work (at least one model or week). `Some` with
+    /// the measures when the build is over, `None` while work is left. Every call must pass the
+    /// same arguments, and the `rows`, `created_weeks` and `kept` that `layout` was built from;
+    /// `credits` says which units each model is credited to, with what part of its downloads.
     pub fn step(
         &mut self,
         layout: &WeekRows,
         rows: &Rows,
         created_weeks: &[i32],
         kept: &[u32],
-        unit_of: impl Fn(u32) -> Option<u32>,
+        credits: &Credits,
         budget: usize,
-    ) -> Option<Option<WeekMeasures>> {
+    ) -> Option<WeekMeasures> {
         if self.placing {
             let end = self.next.saturating_add(budget.max(1)).min(kept.len());
             for &m in kept.get(self.next..end).unwrap_or(&[]) {
                 let (a, b) = rows.range(m as usize);
                 let c = created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
-                let unit = unit_of(m).unwrap_or(u32::MAX);
-                let weeks = rows.slice(a, b).0.iter().map(|&w| (w, unit));
+                let credit = match credits.of_model(m as usize) {
+                    ([], _) => NO_UNIT,
+                    (&[u], &[w]) if w == 1.0 && u < SPLIT => u,
+                    _ => SPLIT | m,
+                };
+                let weeks = rows.slice(a, b).0.iter().map(|&w| (w, credit));
                 place(
                     (layout.first_week, layout.ages),
                     &mut self.slot,
-                    &mut self.entry_unit,
+                    &mut self.entry_credit,
                     c,
                     weeks,
                 );
@@ -243,23 +260,19 @@ impl UnitWeekMeasuresBuild {
         let mut visited = 0;
         let quota = budget.max(1).saturating_mul(ENTRIES_PER_MODEL);
         while self.next < layout.weeks && visited < quota {
-            match self.measure_week(layout, self.next) {
-                Some(entries) => visited += entries,
-                None => return Some(None),
-            }
+            visited += self.measure_week(layout, credits, self.next);
             self.next += 1;
         }
         if self.next < layout.weeks {
             return None;
         }
-        self.entry_unit = Vec::new();
+        self.entry_credit = Vec::new();
         let (by_window, all) = (std::mem::take(&mut self.by_window), std::mem::take(&mut self.all));
-        Some(Some(WeekMeasures::of(layout, by_window, all)))
+        Some(WeekMeasures::of(layout, by_window, all))
     }
 
-    /// Measures week slot `k` for every window; returns its entries, or `None` when a unit's sum
-    /// passes `u32::MAX` (the build is then over without measures).
-    fn measure_week(&mut self, layout: &WeekRows, k: usize) -> Option<usize> {
+    /// Measures week slot `k` for every window; returns its entries.
+    fn measure_week(&mut self, layout: &WeekRows, credits: &Credits, k: usize) -> usize {
         let ages = layout.ages;
         let base = k * ages;
         let bounds = |b: usize| layout.bucket_entries(base + b);
@@ -271,22 +284,19 @@ impl UnitWeekMeasuresBuild {
         // In order of rank: buckets 1.. then bucket 0.
         for b in (1..ages).chain(std::iter::once(0)) {
             for e in bounds(b) {
-                let (Some(&u), Some(&d)) = (self.entry_unit.get(e), layout.downloads.get(e)) else {
+                let (Some(&credit), Some(&d)) = (self.entry_credit.get(e), layout.downloads.get(e)) else {
                     continue;
                 };
-                let (Some(seen), Some(value)) =
-                    (self.stamp.get_mut(u as usize), self.value.get_mut(u as usize))
-                else {
-                    continue; // no unit
-                };
-                if *seen == stamp {
-                    let before = *value;
-                    *value += d as u64;
-                    let now = u32::try_from(*value).ok()?;
-                    self.growing.replace(before as u32, now);
-                } else {
-                    (*seen, *value) = (stamp, d as u64);
-                    self.growing.add(&[d]);
+                if credit == NO_UNIT {
+                    continue;
+                }
+                if credit & SPLIT == 0 {
+                    self.credit(credit, d as f64, stamp);
+                    continue;
+                }
+                let (units, weights) = credits.of_model((credit & !SPLIT) as usize);
+                for (&u, &w) in units.iter().zip(weights) {
+                    self.credit(u, d as f64 * w, stamp);
                 }
             }
             if (1..=last_age).contains(&b) {
@@ -295,7 +305,23 @@ impl UnitWeekMeasuresBuild {
         }
         self.all.push(self.growing.measures());
         self.by_window.push(by_window);
-        Some(bounds(0).start.abs_diff(bounds(ages - 1).end))
+        bounds(0).start.abs_diff(bounds(ages - 1).end)
+    }
+
+    /// Adds `x` to unit `u`'s value of the week stamped `stamp`.
+    fn credit(&mut self, u: u32, x: f64, stamp: u32) {
+        let (Some(seen), Some(value)) = (self.stamp.get_mut(u as usize), self.value.get_mut(u as usize))
+        else {
+            return; // not a unit
+        };
+        if *seen == stamp {
+            let before = *value;
+            *value += x;
+            self.growing.replace(before, *value);
+        } else {
+            (*seen, *value) = (stamp, x);
+            self.growing.add_value(x);
+        }
     }
 }
 
@@ -987,15 +1013,43 @@ mod tests {
         units: &[Option<u32>],
         budget: usize,
     ) -> (WeekRows, WeekMeasures) {
-        let kept: Vec<u32> = (0..units.len() as u32).collect();
+        let credits: Vec<Vec<(u32, f64)>> = units
+            .iter()
+            .map(|u| u.map(|u| (u, 1.0)).into_iter().collect())
+            .collect();
+        split_measures(rows, created, &credits, budget)
+    }
+
+    /// The measures of units credited `credits[m]` (unit, part of the downloads) of each model `m`
+    /// of `rows`, built with `budget` per call.
+    fn split_measures(
+        rows: &Rows,
+        created: &[i32],
+        credits: &[Vec<(u32, f64)>],
+        budget: usize,
+    ) -> (WeekRows, WeekMeasures) {
+        let mut by_model = Credits {
+            by_model_offsets: vec![0],
+            ..Default::default()
+        };
+        for pairs in credits {
+            for &(u, w) in pairs {
+                by_model.by_model_unit.push(u);
+                by_model.by_model_weight.push(w);
+            }
+            by_model
+                .by_model_offsets
+                .push(by_model.by_model_unit.len() as u32);
+        }
+        let kept: Vec<u32> = (0..credits.len() as u32).collect();
         let layout = WeekRows::build(rows, created, &kept).unwrap();
-        let mut build = UnitWeekMeasuresBuild::new(&layout, 2);
+        let mut build = UnitWeekMeasuresBuild::new(&layout, 2, credits.len()).unwrap();
         let mut calls = 0;
         let measures = loop {
             calls += 1;
             assert!(calls < 100);
-            if let Some(done) = build.step(&layout, rows, created, &kept, |m| units[m as usize], budget) {
-                break done.unwrap();
+            if let Some(done) = build.step(&layout, rows, created, &kept, &by_model, budget) {
+                break done;
             }
         };
         assert!(measures.fits(&layout));
@@ -1066,7 +1120,8 @@ mod tests {
     }
 
     #[test]
-    fn a_unit_sum_past_u32_gives_no_unit_measures() {
+    fn a_unit_sum_past_u32_is_measured() {
+        // 4 294 967 295 + 1 in one unit: the sum of whole numbers past u32 is still exact.
         const OFFSETS: [u32; 3] = [0, 1, 2];
         const WEEKS: [u16; 2] = [10, 10];
         const DOWNLOADS: [u32; 2] = [u32::MAX, 1];
@@ -1075,18 +1130,45 @@ mod tests {
             weeks: &WEEKS,
             downloads: &DOWNLOADS,
         };
-        let created = [10, 10];
-        let layout = WeekRows::build(&rows, &created, &[0, 1]).unwrap();
-        let mut build = UnitWeekMeasuresBuild::new(&layout, 1);
-        let mut calls = 0;
-        let done = loop {
-            calls += 1;
-            assert!(calls < 10);
-            if let Some(done) = build.step(&layout, &rows, &created, &[0, 1], |_| Some(0), 10) {
-                break done;
-            }
-        };
-        assert_eq!(done, None);
+        let (_, measures) = unit_measures(&rows, &[10, 10], &[Some(0), Some(0)], 10);
+        let m = measures.get(10, None).unwrap();
+        assert_eq!(
+            (m.units, m.total, m.hhi, m.top1),
+            (1, 4_294_967_296.0, Some(1.0), Some(1.0))
+        );
+    }
+
+    #[test]
+    fn split_credits_give_each_unit_its_part() {
+        // The hand example with model 1 split between units 0 and 1 (half each), model 2 (no
+        // creation week) three quarters to unit 0 and a quarter to unit 1, and models 0 and 3
+        // whole to unit 0. The parts are exact in binary, so the measures equal those of the
+        // unit values worked out here.
+        let (rows, created) = hand_example();
+        let credits = vec![
+            vec![(0, 1.0)],
+            vec![(0, 0.5), (1, 0.5)],
+            vec![(0, 0.75), (1, 0.25)],
+            vec![(0, 1.0)],
+        ];
+        for budget in [1, 1000] {
+            let (_, measures) = split_measures(&rows, &created, &credits, budget);
+            let values = |week, window| measures.get(week, window);
+            let of = |values: &[f64]| Some(crate::concentration::measures(&mut values.to_vec()));
+            // Week 12: m0 age 2 (3), m1 age 1 (20: 10 and 10), m3 age 0 (1000).
+            assert_eq!(values(12, None), of(&[1013.0, 10.0]));
+            assert_eq!(values(12, Some(1)), of(&[1000.0]));
+            assert_eq!(values(12, Some(2)), of(&[1010.0, 10.0]));
+            // Week 10: m0 age 0 (1), m1 before creation (5: 2.5 each), m2 without creation week
+            // (100: 75 and 25).
+            assert_eq!(values(10, Some(52)), of(&[1.0]));
+            assert_eq!(values(10, None), of(&[78.5, 27.5]));
+            // Week 11: m0 age 1 (2), m1 age 0 (10: 5 each).
+            assert_eq!(values(11, Some(1)), of(&[5.0, 5.0]));
+            assert_eq!(values(11, Some(2)), of(&[7.0, 5.0]));
+            // Week 13: m0 age 3 (4), m2 (200: 150 and 50), m3 age 1 (2000).
+            assert_eq!(values(13, None), of(&[2154.0, 50.0]));
+        }
     }
 
     #[test]

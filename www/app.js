@@ -516,8 +516,9 @@ function scheduleRender(reason) {
  * kept rows in week and age order, then the label sets of the incidence view's attributes, one
  * attribute a slice, then the weekly concentration measures of every window length, developers',
  * the weekly sums per country and per label of the trends box's attribute, then the models'
- * measures, which those boxes then read). The engine builds
- * it once per population filter (about 1–2 s in all at 1 M models, a few tens of ms at 100 k),
+ * measures, which those boxes then read, and those of the roots and their developers, ready for
+ * root attribution: first under it, else last). The engine builds
+ * it once per population filter (about 4 s in all at 1 M models, a few tens of ms at 100 k),
  * in slices of PREPARE_SLICE_MODELS models run while the browser is idle, so that a click or a
  * key press waits for one slice at most, not for the whole build. A newer drawing stops the
  * slices; its own call resumes the build (or starts another for a new filter). Once the layout

@@ -309,13 +309,14 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     let np = periods.len();
     // Each unit's downloads in each period, gathered by period (the measures need no unit names).
     let weekly_direct = ctx.options.attribution == Attribution::Direct && periods.is_weekly();
-    // Weekly, direct: the measures of every window length that `Engine::prepare` made for the
-    // population filter, when they are there; at the model level, while they are being made, each
-    // week's counted values as one slice of the kept rows in week and age order.
-    let table = match (weekly_direct, ctx.options.level) {
-        (false, _) => None,
-        (true, Level::Model) => ctx.week_measures(),
-        (true, _) => ctx.unit_week_measures(),
+    // Weekly: the measures of every window length that `Engine::prepare` made for the population
+    // filter, level and attribution, when they are there; at the model level with direct
+    // attribution, while they are being made, each week's counted values as one slice of the kept
+    // rows in week and age order.
+    let table = match (periods.is_weekly(), ctx.options.level, ctx.options.attribution) {
+        (false, _, _) => None,
+        (true, Level::Model, Attribution::Direct) => ctx.week_measures(),
+        (true, _, _) => ctx.unit_week_measures(),
     };
     let layout = match (weekly_direct, ctx.options.level) {
         (true, Level::Model) => ctx.week_rows(),
@@ -1545,7 +1546,7 @@ fn trend_sums(ctx: &Context, name: &str, labels: &Labels, periods: &PeriodMap) -
 mod tests {
     use super::*;
     use crate::concentration::Measures;
-    use crate::snapshot::{ParamSource, Strings};
+    use crate::snapshot::{ParamSource, RelationSet, Strings};
     use crate::time::{day_of_week_index, days_from_civil};
 
     /// A tiny snapshot built by hand (weeks are week indexes of `crate::time`).
@@ -2097,6 +2098,7 @@ mod tests {
                             &engine.snapshot,
                             &options,
                             options.level,
+                            Attribution::Direct,
                             usize::MAX,
                         );
                         if let Some(made) = step.unwrap() {
@@ -2115,12 +2117,122 @@ mod tests {
                     assert!(units.iter().any(|u| u.unwrap_or(0.0) > 1.0), "{all:?}");
                 }
             }
-            // Root attribution does not read them.
-            let root = Options::from_pairs([("level", "developer"), ("attribution", "root")]).unwrap();
-            assert!(Context::new(&engine, &root)
-                .unwrap()
-                .unit_week_measures()
-                .is_none());
+        }
+    }
+
+    #[test]
+    fn the_last_filters_prepared_tables_serve_the_way_back() {
+        // Prepared for filter A, then B, then back to A: A's model and developer measures and
+        // size pairs are still there (the week rows are B's), and A's reports equal those of a
+        // fresh engine. A third filter C drops A's, keeps B's.
+        let generated = crate::import::synthetic::generate(3000, 13).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        let filter = |m: &str, level: &str| {
+            Options::from_pairs([("min-downloads", m), ("level", level), ("window-weeks", "26")]).unwrap()
+        };
+        let kept = |e: &Engine, m: &str| {
+            let (model, developer) = (filter(m, "model"), filter(m, "developer"));
+            let model_ctx = Context::new(e, &model).unwrap();
+            let developer_ctx = Context::new(e, &developer).unwrap();
+            (
+                model_ctx.week_measures().is_some(),
+                developer_ctx.unit_week_measures().is_some(),
+            )
+        };
+        for m in ["200", "50"] {
+            assert!(engine.prepare(&filter(m, "model")).unwrap());
+            run(&engine, "sizes", &filter(m, "model")).unwrap();
+        }
+        assert_eq!(kept(&engine, "200"), (true, true));
+        assert!(Context::new(&engine, &filter("200", "model"))
+            .unwrap()
+            .week_rows()
+            .is_none());
+        for (view, level) in [
+            ("concentration", "model"),
+            ("concentration", "developer"),
+            ("sizes", "model"),
+        ] {
+            let options = filter("200", level);
+            assert_eq!(
+                run(&engine, view, &options).unwrap(),
+                run(&fresh, view, &options).unwrap(),
+                "{view} {level}"
+            );
+        }
+        assert!(engine.prepare(&filter("1000", "model")).unwrap());
+        assert_eq!(kept(&engine, "200"), (false, false));
+        assert_eq!(kept(&engine, "50"), (true, true));
+        assert_eq!(kept(&engine, "1000"), (true, true));
+    }
+
+    #[test]
+    fn root_unit_week_measures_agree_with_the_row_pass() {
+        // Under root attribution, the weekly measures of every window length made ahead
+        // (`UnitWeekMeasuresBuild` over the roots, their developers and countries) against a fresh
+        // engine's pass over the rows. Units, weeks and (where every model has one root) values
+        // agree exactly; a model with several roots splits its downloads, whose fractions the two
+        // add in another order, so the floats agree to 1e-12.
+        let generated = crate::import::synthetic::generate(3000, 11).unwrap();
+        let lineage = crate::attribution::lineage(&generated, RelationSet::ALL);
+        let split = (0..generated.models())
+            .filter(|&m| lineage.roots(m).len() > 1)
+            .count();
+        assert!(split > 0, "the fixture needs models with several roots");
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
+            (a, b) => a == b,
+        };
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot.clone());
+            let fresh = Engine::new(snapshot);
+            for pairs in LAYOUT_OPTION_SETS {
+                for relations in ["finetune,adapter,quantized,merge", "finetune,merge"] {
+                    for level in ["model", "developer", "country"] {
+                        let mut all = pairs.to_vec();
+                        all.extend([
+                            ("level", level),
+                            ("attribution", "root"),
+                            ("relations", relations),
+                        ]);
+                        let options = Options::from_pairs(all.iter().copied()).unwrap();
+                        assert!(engine.prepare(&options).unwrap(), "{all:?}");
+                        let made = loop {
+                            let step = engine.economies().prepare_unit_week_measures_step(
+                                &engine.snapshot,
+                                &options,
+                                options.level,
+                                Attribution::Root,
+                                usize::MAX,
+                            );
+                            if let Some(made) = step.unwrap() {
+                                break made;
+                            }
+                        };
+                        assert!(made, "{all:?}");
+                        let ctx = Context::new(&engine, &options).unwrap();
+                        assert!(ctx.unit_week_measures().is_some(), "{all:?}");
+                        let got = run(&engine, "concentration", &options).unwrap();
+                        let want = run(&fresh, "concentration", &options).unwrap();
+                        let table = "concentration";
+                        assert_eq!(
+                            strs(&got, table, "period"),
+                            strs(&want, table, "period"),
+                            "{all:?}"
+                        );
+                        assert_eq!(f64s(&got, table, "units"), f64s(&want, table, "units"), "{all:?}");
+                        assert!(f64s(&got, table, "units").iter().any(|u| u.unwrap_or(0.0) > 1.0));
+                        for col in ["total", "hhi", "gini", "top1", "top10", "top100"] {
+                            let (g, w) = (f64s(&got, table, col), f64s(&want, table, col));
+                            assert_eq!(g.len(), w.len());
+                            for (i, (&a, &b)) in g.iter().zip(&w).enumerate() {
+                                assert!(close(a, b), "{all:?} {col} row {i}: {a:?} vs {b:?}");
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -2667,8 +2779,19 @@ mod tests {
         // in the last slice of the measures, the last with the model level's counting ages),
         // then the developers' and the countries' counting ages and the bounds of the models
         // and the developers, one a slice.
+        let leaderboards_done = |e: &Engine| {
+            LEADERBOARD_LEVELS.into_iter().all(|level| {
+                let options = Options {
+                    level,
+                    ..other.clone()
+                };
+                let ctx = Context::new(e, &options).unwrap();
+                ctx.counting_ages_made() && ctx.unit_bounds_made() == (level != Level::Country)
+            })
+        };
         let mut leaderboard_slices = 0;
-        while engine.prepare_step(&other, 10).unwrap().is_none() {
+        while !leaderboards_done(&engine) {
+            assert_eq!(engine.prepare_step(&other, 10).unwrap(), None);
             leaderboard_slices += 1;
         }
         assert_eq!(
@@ -2676,15 +2799,33 @@ mod tests {
             kept.div_ceil(10) - 1 + 4,
             "{kept} kept models"
         );
-        for level in LEADERBOARD_LEVELS {
-            let options = Options {
-                level,
-                ..other.clone()
-            };
-            let ctx = Context::new(&engine, &options).unwrap();
-            assert!(ctx.counting_ages_made(), "{level:?}");
-            assert_eq!(ctx.unit_bounds_made(), level != Level::Country, "{level:?}");
+        // Last, the roots' and their developers' measures for root attribution: for each, the
+        // credits (two passes of every model, 10 a slice, then one slice with the first of the
+        // next), then a pass of the kept models and the weeks, as the developers' above.
+        let root_done = |e: &Engine| {
+            ["model", "developer"].into_iter().all(|level| {
+                let options =
+                    Options::from_pairs([("min-downloads", "0"), ("level", level), ("attribution", "root")]);
+                Context::new(e, &options.unwrap())
+                    .unwrap()
+                    .unit_week_measures()
+                    .is_some()
+            })
+        };
+        let mut root_slices = 0;
+        while engine.prepare_step(&other, 10).unwrap().is_none() {
+            root_slices += 1;
         }
+        assert!(root_done(&engine));
+        let models = engine.snapshot.models().div_ceil(10);
+        assert!(
+            root_slices + 1 >= 2 * (2 * models + kept.div_ceil(10)),
+            "{root_slices}"
+        );
+        assert!(
+            root_slices < 2 * (2 * models + 1 + kept.div_ceil(10) + layout.len().div_ceil(per_slice)),
+            "{root_slices}"
+        );
         assert!(engine
             .economies()
             .cached_label_sets(&defaults, "license")
