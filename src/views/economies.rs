@@ -2076,6 +2076,23 @@ mod tests {
         }
     }
 
+    /// Makes the weekly measures at the options' level under `attribution` in one go; whether
+    /// they are there.
+    fn unit_measures_made(engine: &Engine, options: &Options, attribution: Attribution) -> bool {
+        loop {
+            let step = engine.economies().prepare_unit_week_measures_step(
+                &engine.snapshot,
+                options,
+                options.level,
+                attribution,
+                usize::MAX,
+            );
+            if let Some(made) = step.unwrap() {
+                return made;
+            }
+        }
+    }
+
     #[test]
     fn unit_week_measures_give_the_unit_by_unit_measures() {
         // The weekly developer- and country-level measures of every window length made over the
@@ -2092,20 +2109,10 @@ mod tests {
                     all.push(("level", level));
                     let options = Options::from_pairs(all.iter().copied()).unwrap();
                     assert!(engine.prepare(&options).unwrap(), "{all:?}");
-                    let cache = engine.economies();
-                    let made = loop {
-                        let step = cache.prepare_unit_week_measures_step(
-                            &engine.snapshot,
-                            &options,
-                            options.level,
-                            Attribution::Direct,
-                            usize::MAX,
-                        );
-                        if let Some(made) = step.unwrap() {
-                            break made;
-                        }
-                    };
-                    assert!(made, "{all:?}");
+                    assert!(
+                        unit_measures_made(&engine, &options, Attribution::Direct),
+                        "{all:?}"
+                    );
                     assert!(Context::new(&engine, &options)
                         .unwrap()
                         .unit_week_measures()
@@ -2198,19 +2205,10 @@ mod tests {
                         ]);
                         let options = Options::from_pairs(all.iter().copied()).unwrap();
                         assert!(engine.prepare(&options).unwrap(), "{all:?}");
-                        let made = loop {
-                            let step = engine.economies().prepare_unit_week_measures_step(
-                                &engine.snapshot,
-                                &options,
-                                options.level,
-                                Attribution::Root,
-                                usize::MAX,
-                            );
-                            if let Some(made) = step.unwrap() {
-                                break made;
-                            }
-                        };
-                        assert!(made, "{all:?}");
+                        assert!(
+                            unit_measures_made(&engine, &options, Attribution::Root),
+                            "{all:?}"
+                        );
                         let ctx = Context::new(&engine, &options).unwrap();
                         assert!(ctx.unit_week_measures().is_some(), "{all:?}");
                         let got = run(&engine, "concentration", &options).unwrap();
