@@ -2131,7 +2131,8 @@ mod tests {
     fn the_last_filters_prepared_tables_serve_the_way_back() {
         // Prepared for filter A, then B, then back to A: A's model and developer measures and
         // size pairs are still there (the week rows are B's), and A's reports equal those of a
-        // fresh engine. A third filter C drops A's, keeps B's.
+        // fresh engine. A third filter C drops A's measures, keeps B's; its size pairs drop B's,
+        // the least recently asked for.
         let generated = crate::import::synthetic::generate(3000, 13).unwrap();
         let engine = Engine::new(generated.clone());
         let fresh = Engine::new(generated);
@@ -2147,11 +2148,27 @@ mod tests {
                 developer_ctx.unit_week_measures().is_some(),
             )
         };
+        // Whether the size pairs of filter `m` had to be made (then they are empty ones).
+        let pairs_made = |e: &Engine, m: &str| {
+            let options = filter(m, "model");
+            let years = Context::new(e, &options)
+                .unwrap()
+                .periods_of(Granularity::Year)
+                .unwrap();
+            let range = crate::filter::week_range(&options).unwrap();
+            let made = std::cell::Cell::new(false);
+            e.economies().size_pairs(&options, range, &years, || {
+                made.set(true);
+                SizePairs::default()
+            });
+            made.get()
+        };
         for m in ["200", "50"] {
             assert!(engine.prepare(&filter(m, "model")).unwrap());
             run(&engine, "sizes", &filter(m, "model")).unwrap();
         }
         assert_eq!(kept(&engine, "200"), (true, true));
+        assert!(!pairs_made(&engine, "200"));
         assert!(Context::new(&engine, &filter("200", "model"))
             .unwrap()
             .week_rows()
@@ -2172,6 +2189,10 @@ mod tests {
         assert_eq!(kept(&engine, "200"), (false, false));
         assert_eq!(kept(&engine, "50"), (true, true));
         assert_eq!(kept(&engine, "1000"), (true, true));
+        // The size pairs: A's were the last asked for before C's, so B's are the ones dropped.
+        run(&engine, "sizes", &filter("1000", "model")).unwrap();
+        assert!(!pairs_made(&engine, "1000"));
+        assert!(pairs_made(&engine, "50"));
     }
 
     #[test]
