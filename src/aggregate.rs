@@ -22,7 +22,7 @@ use crate::engine::Engine;
 use crate::filter::{self, rows_total, take_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::incidence::LabelSets;
 use crate::options::{Attribution, Granularity, Level, Options};
-use crate::sizes::{Estimator, SizeGroup, SizePairs};
+use crate::sizes::{AllSizePairs, Estimator, SizeGroup, SizePairs, SizePairsBuild, SizeRanks};
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
 use crate::week_rows::{
@@ -236,6 +236,14 @@ type CreatedSizesKey = (MaskKey, i32, i32, u64);
 /// The population filter, week range, seed and year labels of [`SizePairs`].
 type SizePairsKey = (MaskKey, (i32, i32), u64, i32, Vec<String>);
 
+/// The week range, seed and year labels of [`AllSizePairs`].
+type AllSizePairsKey = ((i32, i32), u64, i32, Vec<String>);
+
+enum AllSizePairsState {
+    Building(Box<SizePairsBuild>),
+    Made(Rc<AllSizePairs>),
+}
+
 /// Whether a population filter keeps a subset (`where` conditions).
 fn is_subset(key: &MaskKey) -> bool {
     !key.1.is_empty()
@@ -297,6 +305,10 @@ pub struct EconomiesCache {
     /// first). Like the week rows, a new window reuses them, so
     /// [`EconomiesCache::clear_option_caches`] keeps them.
     size_pairs: RefCell<Vec<(SizePairsKey, Rc<SizePairs>)>>,
+    /// The pairs of every model ([`AllSizePairs`]) of the last week range, seed and years that
+    /// `prepare` made them for, made or being made: any population filter's pairs are then taken
+    /// from them ([`SizePairs::of_kept`]). Kept like the week rows.
+    all_size_pairs: RefCell<Option<(AllSizePairsKey, AllSizePairsState)>>,
     /// The dense block of [`Context::partitioned`], kept all zeros between uses, and its partition
     /// buffers: allocating them afresh on every call costs a page fault per 4 KiB.
     dense: RefCell<Vec<f64>>,
@@ -314,6 +326,9 @@ pub struct EconomiesCache {
     /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
     /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
     label_sets: RefCell<Option<(MaskKey, AttributeLabelSets)>>,
+    /// The label sets of every model per attribute, which `prepare` makes once: a new population
+    /// filter's are then taken from them ([`LabelSets::of_models`]). Kept like the row index.
+    all_label_sets: RefCell<AttributeLabelSets>,
     /// The weekly unit-level measures of every window length ([`UnitWeekMeasuresBuild`]) over the
     /// week rows of the last population filters, levels and attributions that asked for them
     /// (at most [`UNIT_WEEK_MEASURES_ENTRIES`], the last first), kept like the week rows.
@@ -475,6 +490,8 @@ pub struct EstimatorFit {
     /// Parameters and their log10, by place in that order (ascending).
     pub size_by_rank: Vec<f64>,
     pub log_size_by_rank: Vec<f64>,
+    /// The model of each place in that order.
+    pub model_by_rank: Vec<u32>,
 }
 
 impl EconomiesCache {
@@ -1026,6 +1043,24 @@ impl EconomiesCache {
         sets
     }
 
+    /// The label sets of attribute `name` of every model, made by `make` on the first call.
+    pub fn all_label_sets(&self, name: &str, make: impl FnOnce() -> LabelSets) -> Rc<LabelSets> {
+        if let Some(sets) = self.made_all_label_sets(name) {
+            return sets;
+        }
+        let sets = Rc::new(make());
+        self.all_label_sets
+            .borrow_mut()
+            .push((name.to_string(), sets.clone()));
+        sets
+    }
+
+    /// Those of [`EconomiesCache::all_label_sets`] when they are there.
+    pub fn made_all_label_sets(&self, name: &str) -> Option<Rc<LabelSets>> {
+        let list = self.all_label_sets.borrow();
+        list.iter().find(|(n, _)| n == name).map(|(_, sets)| sets.clone())
+    }
+
     /// The label sets of [`EconomiesCache::label_sets`] when they are there.
     pub fn cached_label_sets(&self, options: &Options, name: &str) -> Option<Rc<LabelSets>> {
         match &*self.label_sets.borrow() {
@@ -1106,6 +1141,64 @@ impl EconomiesCache {
         pairs
     }
 
+    /// The pairs of every model for the week range `range`, the seed of `options` and `years`,
+    /// when [`EconomiesCache::prepare_all_size_pairs_step`] has made them.
+    pub fn all_size_pairs(
+        &self,
+        options: &Options,
+        range: (i32, i32),
+        years: &PeriodMap,
+    ) -> Option<Rc<AllSizePairs>> {
+        let key = (range, options.seed, years.first_week, years.labels.clone());
+        match &*self.all_size_pairs.borrow() {
+            Some((k, AllSizePairsState::Made(all))) if *k == key => Some(all.clone()),
+            _ => None,
+        }
+    }
+
+    /// Makes a slice (see [`SizePairsBuild::step`]) of the pairs of every model for the week
+    /// range `range`, the seed of `options` and `years`, starting afresh for another range, seed
+    /// or years; whether they are made.
+    pub fn prepare_all_size_pairs_step(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        range: (i32, i32),
+        years: &PeriodMap,
+        budget: usize,
+    ) -> bool {
+        let key = (range, options.seed, years.first_week, years.labels.clone());
+        let mut slot = self.all_size_pairs.borrow_mut();
+        let build = match &mut *slot {
+            Some((k, AllSizePairsState::Made(_))) if *k == key => return true,
+            Some((k, AllSizePairsState::Building(b))) if *k == key => b,
+            _ => {
+                let build =
+                    SizePairsBuild::new(range, years.first_week, years.period_of.clone(), years.len());
+                *slot = Some((key.clone(), AllSizePairsState::Building(Box::new(build))));
+                match &mut *slot {
+                    Some((_, AllSizePairsState::Building(b))) => b,
+                    _ => return false,
+                }
+            }
+        };
+        let fit = self.estimator(s, options.seed);
+        let ranks = SizeRanks {
+            rank_of_model: &fit.size_rank,
+            model_of_rank: &fit.model_by_rank,
+            size_by_rank: &fit.size_by_rank,
+            log_size_by_rank: &fit.log_size_by_rank,
+            created_weeks: self.created_weeks(s),
+        };
+        match build.step(&self.rows(s), &ranks, budget) {
+            Some(all) => {
+                *slot = Some((key, AllSizePairsState::Made(Rc::new(all))));
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn estimator(&self, s: &Snapshot, seed: u64) -> Rc<EstimatorFit> {
         if let Some((_, e)) = self.estimators.borrow().iter().find(|(k, _)| *k == seed) {
             return e.clone();
@@ -1163,11 +1256,12 @@ fn fit_estimator(s: &Snapshot, seed: u64) -> EstimatorFit {
         size_rank,
         size_by_rank: sized.iter().map(|p| p.0).collect(),
         log_size_by_rank: sized.iter().map(|p| p.0.log10()).collect(),
+        model_by_rank: sized.iter().map(|p| p.1).collect(),
     }
 }
 
 /// [`EstimatorFit::size_rank`] of a model of unknown size.
-pub const NO_SIZE: u32 = u32::MAX;
+pub use crate::sizes::NO_SIZE;
 
 /// Download weeks grouped into labelled periods.
 #[derive(Clone, Debug, Default)]

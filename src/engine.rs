@@ -151,6 +151,12 @@ impl Engine {
         if made && !crate::views::economies::prepare_leaderboards_step(self, options, budget)? {
             return Ok(None);
         }
+        if !crate::views::economies::prepare_all_size_pairs_step(self, options, budget)? {
+            return Ok(None);
+        }
+        if !crate::views::economies::prepare_all_label_sets_step(self)? {
+            return Ok(None);
+        }
         // Last, with direct attribution: the roots' measures, ready for a switch to root
         // attribution (the study's Recursive Model Attribution).
         if !root && !self.prepare_unit_measures_step(options, &ROOT_MEASURES, budget)? {

@@ -155,6 +155,28 @@ impl LabelSets {
         }
     }
 
+    /// The sets of the models `models` (indexes into the list these sets were built for, each
+    /// below its length): the same sets, so a model's labels are those it has here, without a
+    /// lookup of each model's labels. A model out of range gets the empty set.
+    pub fn of_models(&self, models: &[u32]) -> LabelSets {
+        let empty = self.set_of_no_labels();
+        LabelSets {
+            set_of: models
+                .iter()
+                .map(|&m| self.set_of.get(m as usize).copied().unwrap_or(empty))
+                .collect(),
+            offsets: self.offsets.clone(),
+            labels: self.labels.clone(),
+        }
+    }
+
+    /// The code of the empty set: the first set without labels (`count`, after the single labels).
+    fn set_of_no_labels(&self) -> u32 {
+        (0..self.sets())
+            .find(|&s| self.labels_of(s).is_empty())
+            .unwrap_or(0) as u32
+    }
+
     /// Number of sets (at least `count + 1`).
     pub fn sets(&self) -> usize {
         self.offsets.len().saturating_sub(1)
@@ -295,8 +317,30 @@ mod tests {
         // no label.
         assert_eq!(by_label, vec![18.0, 36.0, 1.0, 64.0, 18.0, 36.0]);
 
+        // Models 1, 2 and 4 of the list, and one out of range: their sets, which hold the same
+        // labels; the one out of range gets the empty set (3). Their sums by label are those of
+        // sets built for them alone (entries of models 0, 1 and 2 of the three).
+        let some = sets.of_models(&[1, 2, 4, 9]);
+        assert_eq!(some.set_of, vec![4, 3, 5, 3]);
+        assert_eq!(
+            (some.sets(), some.labels_of(4), some.labels_of(5)),
+            (6, &[0, 2][..], &[2, 0][..])
+        );
+        let alone = LabelSets::build(3, 3, |i, out| out.extend_from_slice(lists[[1, 2, 4][i]]));
+        let entries = (vec![0, 1, 2, 0], vec![0, 1, 1, 1], vec![2.0, 8.0, 32.0, 4.0]);
+        let by_label_of = |sets: &LabelSets| {
+            let mut by_set = vec![vec![0.0; sets.sets() * 2]];
+            add_by_sets(&[sets], (&entries.0, &entries.1, &entries.2), 2, &mut by_set);
+            let mut by_label = vec![0.0; 3 * 2];
+            sets.expand(&by_set[0], 2, &mut by_label);
+            by_label
+        };
+        assert_eq!(by_label_of(&some), vec![2.0, 36.0, 0.0, 0.0, 2.0, 36.0]);
+        assert_eq!(by_label_of(&alone), by_label_of(&some));
+
         // No models and no entries.
         let none = LabelSets::build(0, 2, |_, _| {});
+        assert!(none.of_models(&[]).set_of.is_empty());
         assert!(none.set_of.is_empty() && none.sets() == 3);
         let mut sums = vec![vec![0.0; 6]];
         add_by_sets(&[&none], (&[], &[], &[]), 2, &mut sums);

@@ -17,6 +17,8 @@
 //!   spread is 0. The curve is evaluated on [`DENSITY_POINTS`] points from min − 3h to max + 3h,
 //!   after linear binning of the data onto a 512-point grid (exact to well under 1 % of the peak).
 
+use std::rc::Rc;
+
 use crate::filter::{Rows, NO_WEEK};
 use crate::rng::Rng;
 
@@ -449,8 +451,11 @@ pub struct SizePairs {
     /// then one for the models of unknown size.
     group_starts: Vec<usize>,
     /// The size and its log10 of the model of each place (what the summaries read: looking them
-    /// up by rank in tables of every model's would read far more memory).
-    sizes: Vec<(f64, f64)>,
+    /// up by rank in tables of every model's would read far more memory). Shared by the pairs
+    /// that [`SizePairs::of_kept`] takes from those of every model, which keep their places.
+    sizes: Rc<Vec<(f64, f64)>>,
+    /// The pairs (entries) in each group: an upper bound of the weights it gives.
+    group_pairs: Vec<usize>,
 }
 
 /// One model for [`SizePairs::build`]: its index into the rows, its place in the order of size
@@ -460,6 +465,76 @@ pub struct SizedModel {
     pub model: usize,
     pub rank: Option<u32>,
     pub created_week: i32,
+}
+
+/// The year (period) of a week: `period_of[week − first_week]` when below `years`.
+struct YearOf<'a> {
+    first_week: i32,
+    period_of: &'a [u32],
+    years: usize,
+}
+
+impl YearOf<'_> {
+    fn of(&self, w: u16) -> Option<usize> {
+        usize::try_from(w as i64 - self.first_week as i64)
+            .ok()
+            .and_then(|k| self.period_of.get(k))
+            .map(|&p| p as usize)
+            .filter(|&p| p < self.years)
+    }
+}
+
+/// Pushes onto `pairs` the pairs of `model`'s rows of the weeks `from..=to`, one per year with
+/// downloads (entries of at most `u16::MAX` rows), each entry's `slot` the key that
+/// `new_key(group)` returns for its pair (group: the year, or `years` for a model of unknown
+/// size).
+fn push_pairs_of_model(
+    rows: &Rows,
+    model: SizedModel,
+    (from, to): (i32, i32),
+    year_of: &YearOf,
+    pairs: &mut Vec<SizePair>,
+    mut new_key: impl FnMut(usize) -> u32,
+) {
+    let (a, b) = rows.range(model.model);
+    let (weeks, downloads) = rows.slice(a, b);
+    let start = weeks.partition_point(|&w| (w as i32) < from);
+    let end = weeks.partition_point(|&w| (w as i32) <= to);
+    let mut i = start;
+    while i < end {
+        let Some(year) = weeks.get(i).and_then(|&w| year_of.of(w)) else {
+            i += 1; // a week outside the years
+            continue;
+        };
+        let mut j = i + 1;
+        while j < end && weeks.get(j).and_then(|&w| year_of.of(w)) == Some(year) {
+            j += 1;
+        }
+        if downloads.get(i..j).map_or(0, sum_of) > 0 {
+            let key = new_key(if model.rank.is_some() { year } else { year_of.years });
+            // One entry per u16::MAX rows (a year's rows always fit in one, with one row per
+            // week): the entries of a pair add up.
+            let mut k = i;
+            while k < j {
+                let first = weeks.get(k).copied().unwrap_or(0);
+                let run = (j - k).min(u16::MAX as usize);
+                let last = weeks.get(k + run - 1).copied().unwrap_or(first);
+                pairs.push(SizePair {
+                    slot: key, // the pair, until placed
+                    first_row: (a + k) as u32,
+                    rows: run as u16,
+                    span: last - first,
+                    creation_offset: match model.created_week {
+                        NO_WEEK => NO_WEEK,
+                        c => c.saturating_sub(first as i32),
+                    },
+                    total: downloads.get(k..k + run).map_or(0, sum_of),
+                });
+                k += run;
+            }
+        }
+        i = j;
+    }
 }
 
 impl SizePairs {
@@ -477,62 +552,20 @@ impl SizePairs {
         period_of: &[u32],
         years: usize,
     ) -> SizePairs {
-        let year_of = |w: u16| {
-            usize::try_from(w as i64 - first_week as i64)
-                .ok()
-                .and_then(|k| period_of.get(k))
-                .map(|&p| p as usize)
-                .filter(|&p| p < years)
+        let year_of = YearOf {
+            first_week,
+            period_of,
+            years,
         };
         let mut pairs: Vec<SizePair> = Vec::new();
         // (group, rank, pair) of each pair, to place them.
         let mut keys: Vec<(u32, u32, u32)> = Vec::new();
-        for SizedModel {
-            model,
-            rank,
-            created_week,
-        } in models
-        {
-            let (a, b) = rows.range(model);
-            let (weeks, downloads) = rows.slice(a, b);
-            let start = weeks.partition_point(|&w| (w as i32) < from);
-            let end = weeks.partition_point(|&w| (w as i32) <= to);
-            let mut i = start;
-            while i < end {
-                let Some(year) = weeks.get(i).and_then(|&w| year_of(w)) else {
-                    i += 1; // a week outside the years
-                    continue;
-                };
-                let mut j = i + 1;
-                while j < end && weeks.get(j).and_then(|&w| year_of(w)) == Some(year) {
-                    j += 1;
-                }
-                if downloads.get(i..j).map_or(0, sum_of) > 0 {
-                    let group = if rank.is_some() { year } else { years };
-                    keys.push((group as u32, rank.unwrap_or(u32::MAX), keys.len() as u32));
-                    // One entry per u16::MAX rows (a year's rows always fit in one, with one row
-                    // per week): the entries of a pair add up.
-                    let mut k = i;
-                    while k < j {
-                        let first = weeks.get(k).copied().unwrap_or(0);
-                        let run = (j - k).min(u16::MAX as usize);
-                        let last = weeks.get(k + run - 1).copied().unwrap_or(first);
-                        pairs.push(SizePair {
-                            slot: (keys.len() - 1) as u32, // the pair, until placed
-                            first_row: (a + k) as u32,
-                            rows: run as u16,
-                            span: last - first,
-                            creation_offset: match created_week {
-                                NO_WEEK => NO_WEEK,
-                                c => c.saturating_sub(first as i32),
-                            },
-                            total: downloads.get(k..k + run).map_or(0, sum_of),
-                        });
-                        k += run;
-                    }
-                }
-                i = j;
-            }
+        for model in models {
+            let rank = model.rank.unwrap_or(u32::MAX);
+            push_pairs_of_model(rows, model, (from, to), &year_of, &mut pairs, |group| {
+                keys.push((group as u32, rank, keys.len() as u32));
+                (keys.len() - 1) as u32
+            });
         }
         // In order of group, then of rank: each model has one pair per group, so the order is
         // total but among the models of unknown size, whose order does not matter.
@@ -556,11 +589,34 @@ impl SizePairs {
         for g in 1..group_starts.len() {
             group_starts[g] += group_starts[g - 1];
         }
-        SizePairs {
+        SizePairs::new(pairs, group_starts, sizes)
+    }
+
+    /// Pairs with their places, the first place of each group (and the end of the last), and
+    /// the sizes of the places.
+    fn new(pairs: Vec<SizePair>, group_starts: Vec<usize>, sizes: Vec<(f64, f64)>) -> SizePairs {
+        let mut pairs = SizePairs {
             pairs,
             group_starts,
-            sizes,
+            sizes: Rc::new(sizes),
+            group_pairs: Vec::new(),
+        };
+        pairs.count_group_pairs();
+        pairs
+    }
+
+    fn count_group_pairs(&mut self) {
+        let mut group_pairs = vec![0; self.group_starts.len().saturating_sub(1)];
+        for p in &self.pairs {
+            // The last group whose first place is at or before the pair's.
+            let g = self
+                .group_starts
+                .partition_point(|&start| start <= p.slot as usize);
+            if let Some(n) = g.checked_sub(1).and_then(|g| group_pairs.get_mut(g)) {
+                *n += 1;
+            }
         }
+        self.group_pairs = group_pairs;
     }
 
     /// The years, i.e. the groups of models of known size (the group after them holds those of
@@ -571,7 +627,7 @@ impl SizePairs {
 
     /// The pairs of each group (an upper bound of the weights [`SizePairs::for_each_count`] gives it).
     pub fn group_lengths(&self) -> impl Iterator<Item = usize> + '_ {
-        self.group_starts.windows(2).map(|w| w[1] - w[0])
+        self.group_pairs.iter().copied()
     }
 
     /// Calls `emit(group, (size, log10 size), downloads)` for each pair whose counted downloads
@@ -649,6 +705,240 @@ impl SizePairs {
         }
     }
 }
+
+/// The pairs of every model ([`SizePairs`] of all of them), and where each model's are: what
+/// [`SizePairs::of_kept`] takes any population filter's pairs from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AllSizePairs {
+    pub pairs: SizePairs,
+    /// The pairs of model `m` are `pairs.pairs[first_pair[m]..first_pair[m + 1]]`.
+    first_pair: Vec<u32>,
+}
+
+impl SizePairs {
+    /// The pairs of the models `kept` keeps, from those of every model: a model's pairs as they
+    /// are, so [`SizePairs::for_each_count`] gives what it gives for [`SizePairs::build`] of those
+    /// models, without reading their rows or sorting. The places stay those of every model (the
+    /// others' count nothing): numbering them afresh would visit them in an order unrelated to
+    /// the models', which took 37 ms at 1 M models natively, against a few for this copy.
+    pub fn of_kept(all: &AllSizePairs, kept: impl Fn(usize) -> bool) -> SizePairs {
+        let mut pairs = Vec::new();
+        for (m, bounds) in all.first_pair.windows(2).enumerate() {
+            if kept(m) {
+                if let Some(p) = all.pairs.pairs.get(bounds[0] as usize..bounds[1] as usize) {
+                    pairs.extend_from_slice(p);
+                }
+            }
+        }
+        let mut kept_pairs = SizePairs {
+            pairs,
+            group_starts: all.pairs.group_starts.clone(),
+            sizes: all.pairs.sizes.clone(),
+            group_pairs: Vec::new(),
+        };
+        kept_pairs.count_group_pairs();
+        kept_pairs
+    }
+}
+
+/// Where [`SizePairsBuild`] is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum PairsStage {
+    /// Reading the rows of model `next`.
+    Rows(usize),
+    /// Placing the pairs of the model of size rank `next`.
+    Sized(usize),
+    /// Placing the pairs of the models of unknown size, from model `next`.
+    Unsized(usize),
+}
+
+/// [`AllSizePairs`] made a slice at a time, for a page that must stay responsive (at 1 M models
+/// the pairs of every model take a pass over all ≈ 27 M rows). The rows are read model by model,
+/// as [`SizePairs::build`] does; the pairs are then placed in the order of year and size without
+/// a sort: visiting the models in order of size, each takes the next place of each of its years.
+pub struct SizePairsBuild {
+    from: i32,
+    to: i32,
+    first_week: i32,
+    period_of: Vec<u32>,
+    years: usize,
+    stage: PairsStage,
+    pairs: Vec<SizePair>,
+    /// The group of each key (pair), and the first key and first pair (entry) of each model read.
+    key_groups: Vec<u32>,
+    first_key: Vec<u32>,
+    first_pair: Vec<u32>,
+    /// The next place of each group, the place of each key, and the size of each place.
+    next_slot: Vec<u32>,
+    slot_of_key: Vec<u32>,
+    sizes: Vec<(f64, f64)>,
+}
+
+/// Every model's size rank ([`NO_SIZE`]: unknown), the model of each
+/// rank, the sizes and their log10 by rank, and each model's creation week ([`NO_WEEK`]).
+pub struct SizeRanks<'a> {
+    pub rank_of_model: &'a [u32],
+    pub model_of_rank: &'a [u32],
+    pub size_by_rank: &'a [f64],
+    pub log_size_by_rank: &'a [f64],
+    pub created_weeks: &'a [i32],
+}
+
+impl SizePairsBuild {
+    /// A build of the pairs of the weeks `from..=to` by year (`period_of[week − first_week]`,
+    /// `years` of them), as [`SizePairs::build`] takes them.
+    pub fn new(range: (i32, i32), first_week: i32, period_of: Vec<u32>, years: usize) -> SizePairsBuild {
+        SizePairsBuild {
+            from: range.0,
+            to: range.1,
+            first_week,
+            period_of,
+            years,
+            stage: PairsStage::Rows(0),
+            pairs: Vec::new(),
+            key_groups: Vec::new(),
+            first_key: Vec::new(),
+            first_pair: Vec::new(),
+            next_slot: Vec::new(),
+            slot_of_key: Vec::new(),
+            sizes: Vec::new(),
+        }
+    }
+
+    /// Reads the rows of `budget` models, or places the pairs of 8 × `budget` models (at least
+    /// one either way); the pairs of every model of `rows` once all is done, else `None`.
+    pub fn step(&mut self, rows: &Rows, ranks: &SizeRanks, budget: usize) -> Option<AllSizePairs> {
+        let n = rows.models();
+        let budget = budget.max(1);
+        let place_budget = budget.saturating_mul(8);
+        match self.stage {
+            PairsStage::Rows(next) => {
+                let year_of = YearOf {
+                    first_week: self.first_week,
+                    period_of: &self.period_of,
+                    years: self.years,
+                };
+                let end = next.saturating_add(budget).min(n);
+                for m in next..end {
+                    self.first_key.push(self.key_groups.len() as u32);
+                    self.first_pair.push(self.pairs.len() as u32);
+                    let rank = ranks.rank_of_model.get(m).copied().unwrap_or(NO_SIZE);
+                    let model = SizedModel {
+                        model: m,
+                        rank: Some(rank).filter(|&r| r != NO_SIZE),
+                        created_week: ranks.created_weeks.get(m).copied().unwrap_or(NO_WEEK),
+                    };
+                    let key_groups = &mut self.key_groups;
+                    push_pairs_of_model(
+                        rows,
+                        model,
+                        (self.from, self.to),
+                        &year_of,
+                        &mut self.pairs,
+                        |g| {
+                            key_groups.push(g as u32);
+                            (key_groups.len() - 1) as u32
+                        },
+                    );
+                }
+                self.stage = PairsStage::Rows(end);
+                if end == n {
+                    self.first_key.push(self.key_groups.len() as u32);
+                    self.first_pair.push(self.pairs.len() as u32);
+                    // Each group's first place: the keys of the groups before it.
+                    let mut counts = vec![0u32; self.years + 1];
+                    for &g in &self.key_groups {
+                        if let Some(c) = counts.get_mut(g as usize) {
+                            *c += 1;
+                        }
+                    }
+                    let mut start = 0;
+                    self.next_slot = counts
+                        .iter()
+                        .map(|&c| {
+                            start += c;
+                            start - c
+                        })
+                        .collect();
+                    let keys = self.key_groups.len();
+                    self.slot_of_key = vec![0; keys];
+                    self.sizes = vec![(f64::NAN, f64::NAN); keys];
+                    self.stage = PairsStage::Sized(0);
+                }
+                None
+            }
+            PairsStage::Sized(next) => {
+                let end = next.saturating_add(place_budget).min(ranks.model_of_rank.len());
+                for r in next..end {
+                    let m = ranks.model_of_rank.get(r).copied().unwrap_or(u32::MAX);
+                    let size = (
+                        ranks.size_by_rank.get(r).copied().unwrap_or(f64::NAN),
+                        ranks.log_size_by_rank.get(r).copied().unwrap_or(f64::NAN),
+                    );
+                    self.place(m, size);
+                }
+                self.stage = if end == ranks.model_of_rank.len() {
+                    PairsStage::Unsized(0)
+                } else {
+                    PairsStage::Sized(end)
+                };
+                None
+            }
+            PairsStage::Unsized(next) => {
+                let end = next.saturating_add(place_budget).min(n);
+                for m in next..end {
+                    if ranks.rank_of_model.get(m).copied().unwrap_or(NO_SIZE) == NO_SIZE {
+                        self.place(m as u32, (f64::NAN, f64::NAN));
+                    }
+                }
+                self.stage = PairsStage::Unsized(end);
+                if end < n {
+                    return None;
+                }
+                let mut pairs = std::mem::take(&mut self.pairs);
+                for p in &mut pairs {
+                    p.slot = self.slot_of_key.get(p.slot as usize).copied().unwrap_or(0);
+                }
+                let mut group_starts = vec![0; self.years + 2];
+                for (g, &next) in self.next_slot.iter().enumerate() {
+                    // After placing, each group's next place is the next group's first.
+                    if let Some(x) = group_starts.get_mut(g + 1) {
+                        *x = next as usize;
+                    }
+                }
+                Some(AllSizePairs {
+                    pairs: SizePairs::new(pairs, group_starts, std::mem::take(&mut self.sizes)),
+                    first_pair: std::mem::take(&mut self.first_pair),
+                })
+            }
+        }
+    }
+
+    /// Gives each key of model `m` the next place of its group, of size `size`.
+    fn place(&mut self, m: u32, size: (f64, f64)) {
+        let (Some(&a), Some(&b)) = (self.first_key.get(m as usize), self.first_key.get(m as usize + 1))
+        else {
+            return;
+        };
+        for k in a as usize..b as usize {
+            let g = self.key_groups.get(k).copied().unwrap_or(0) as usize;
+            let Some(slot) = self.next_slot.get_mut(g) else {
+                continue;
+            };
+            let s = *slot as usize;
+            *slot += 1;
+            if let Some(x) = self.slot_of_key.get_mut(k) {
+                *x = s as u32;
+            }
+            if let Some(x) = self.sizes.get_mut(s) {
+                *x = size;
+            }
+        }
+    }
+}
+
+/// The size rank of a model of unknown size.
+pub const NO_SIZE: u32 = u32::MAX;
 
 #[cfg(test)]
 mod tests {
@@ -769,6 +1059,124 @@ mod tests {
         assert_eq!(counts(&none, &rows, None), []);
         let none = SizePairs::build(&rows, models.into_iter(), tables, (4, 29), 5, &[], 0);
         assert_eq!(counts(&none, &rows, None), []);
+    }
+
+    /// The pairs of every model of `rows`, made by [`SizePairsBuild`] `budget` models a slice;
+    /// how many slices it took.
+    fn all_pairs_in_slices(
+        rows: &Rows,
+        ranks: &SizeRanks,
+        range: (i32, i32),
+        period_of: &[u32],
+        years: usize,
+        budget: usize,
+    ) -> (AllSizePairs, usize) {
+        let mut build = SizePairsBuild::new(range, 5, period_of.to_vec(), years);
+        for slices in 1.. {
+            if let Some(all) = build.step(rows, ranks, budget) {
+                return (all, slices);
+            }
+        }
+        unreachable!()
+    }
+
+    /// `pairs` as text, where every float reads back to its bits and a NaN (an unknown
+    /// size) equals a NaN, unlike `==`.
+    fn text(pairs: &SizePairs) -> String {
+        format!("{pairs:?}")
+    }
+
+    #[test]
+    fn pairs_of_every_model_give_those_of_any_kept_models() {
+        // The rows of `size_pairs_by_hand`, model 5 now of rank 4 (created in week 10).
+        let offsets = [0, 5, 9, 11, 13, 15, 16];
+        let weeks = [10, 11, 12, 20, 21, 8, 9, 13, 16, 12, 17, 6, 7, 3, 30, 10];
+        let downloads = [1, 2, 3, 4, 5, 10, 0, 20, 40, 7, 8, 0, 0, 100, 200, 1000];
+        let rows = Rows {
+            offsets: &offsets,
+            weeks: &weeks,
+            downloads: &downloads,
+        };
+        let period_of: Vec<u32> = (5..30).map(|w| u32::from(w >= 15)).collect();
+        let sizes = [100.0, 101.0, 102.0, 103.0, 104.0];
+        let logs = sizes.map(f64::log10);
+        let rank_of_model = [2, 0, NO_SIZE, 1, 3, 4];
+        let created_weeks = [10, 9, NO_WEEK, 6, 3, 10];
+        let ranks = SizeRanks {
+            rank_of_model: &rank_of_model,
+            model_of_rank: &[1, 3, 0, 4, 5],
+            size_by_rank: &sizes,
+            log_size_by_rank: &logs,
+            created_weeks: &created_weeks,
+        };
+        let sized = |m: usize| SizedModel {
+            model: m,
+            rank: Some(rank_of_model[m]).filter(|&r| r != NO_SIZE),
+            created_week: created_weeks[m],
+        };
+        let built = |kept: &dyn Fn(usize) -> bool, range| {
+            let models = (0..6).filter(|&m| kept(m)).map(sized);
+            SizePairs::build(&rows, models, (&sizes, &logs), range, 5, &period_of, 2)
+        };
+        for range in [(4, 29), (10, 20)] {
+            // Rows of 1, 2 and 6 models a slice, then 8 times as many models placed a slice.
+            let (all, slices) = all_pairs_in_slices(&rows, &ranks, range, &period_of, 2, 1);
+            assert_eq!(slices, 6 + 1 + 1);
+            assert_eq!(text(&all.pairs), text(&built(&|_| true, range)));
+            assert_eq!(
+                all_pairs_in_slices(&rows, &ranks, range, &period_of, 2, 2).1,
+                3 + 1 + 1
+            );
+            let (at_once, slices) = all_pairs_in_slices(&rows, &ranks, range, &period_of, 2, 6);
+            assert_eq!(
+                (text(&at_once.pairs), &at_once.first_pair, slices),
+                (text(&all.pairs), &all.first_pair, 3)
+            );
+            // Model 5 has one pair (1000 downloads in week 10, year 0), placed after model 0's,
+            // its rank being higher; then the unknown size's (model 2).
+            let counted: Vec<_> = {
+                let mut got = Vec::new();
+                all.pairs
+                    .for_each_count(&rows, None, |g, size, v| got.push((g, size.map(|x| x.0), v)));
+                got
+            };
+            assert_eq!(counted[2], (0, Some(104.0), 1000));
+            // Every subset of the six models, under windows that count all, some or none of their
+            // rows; an upper bound of the weights of each group.
+            for subset in 0..64u32 {
+                let kept = |m: usize| subset & (1 << m) != 0;
+                let (taken, made) = (SizePairs::of_kept(&all, kept), built(&kept, range));
+                for window in [None, Some(0), Some(1), Some(2), Some(5), Some(11), Some(12)] {
+                    assert_eq!(
+                        counts(&taken, &rows, window),
+                        counts(&made, &rows, window),
+                        "{subset:06b} {range:?}"
+                    );
+                }
+                let weights = counts(&taken, &rows, None);
+                for (g, bound) in taken.group_lengths().enumerate() {
+                    assert!(weights.iter().filter(|w| w.0 == g).count() <= bound);
+                }
+            }
+        }
+        // No models: no pairs, after one slice.
+        let none = Rows {
+            offsets: &[0],
+            weeks: &[],
+            downloads: &[],
+        };
+        let (all, slices) = all_pairs_in_slices(&none, &ranks, (4, 29), &period_of, 2, 1);
+        assert_eq!(slices, 3);
+        let built = SizePairs::build(
+            &none,
+            std::iter::empty(),
+            (&sizes, &logs),
+            (4, 29),
+            5,
+            &period_of,
+            2,
+        );
+        assert_eq!(text(&all.pairs), text(&built));
     }
 
     #[test]

@@ -7,7 +7,6 @@
 //! `modality`, `trends`) describe models by their own attributes and credit each model's downloads
 //! to itself.
 
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::aggregate::{
@@ -629,10 +628,14 @@ fn incidence_attributes() -> impl Iterator<Item = &'static str> {
     ATTRIBUTES.iter().copied().filter(|a| *a != "author")
 }
 
-/// The label sets of an attribute for the kept models of `ctx` (cached per population filter).
+/// The label sets of an attribute for the kept models of `ctx` (cached per population filter):
+/// taken from those of every model when `prepare` has made them, else built.
 fn kept_label_sets(ctx: &Context, name: &str, labels: &Labels) -> Rc<LabelSets> {
     let kept = &ctx.mask.kept_models;
     ctx.cache.label_sets(ctx.options, name, || {
+        if let Some(all) = ctx.cache.made_all_label_sets(name) {
+            return all.of_models(kept);
+        }
         LabelSets::build(kept.len(), labels.count(), |i, out| {
             if let Some(&m) = kept.get(i) {
                 labels.each(m as usize, |k| out.push(k as u32));
@@ -653,6 +656,36 @@ pub fn prepare_label_sets_step(engine: &Engine, options: &Options) -> Result<boo
     let labels = Labels::of(ctx.s, name)?;
     kept_label_sets(&ctx, name, &labels);
     Ok(incidence_attributes().all(|n| cache.cached_label_sets(options, n).is_some()))
+}
+
+/// Makes a slice of `budget` models (see [`crate::sizes::SizePairsBuild`]) of the sizes view's
+/// (download year, model) pairs of every model for the week range and seed of `options`, from
+/// which the view then takes any population filter's. Whether they are made.
+pub fn prepare_all_size_pairs_step(engine: &Engine, options: &Options, budget: usize) -> Result<bool> {
+    let ctx = Context::new(engine, options)?;
+    let years = ctx.periods_of(Granularity::Year)?;
+    let range = crate::filter::week_range(options)?;
+    Ok(ctx
+        .cache
+        .prepare_all_size_pairs_step(ctx.s, options, range, &years, budget))
+}
+
+/// Builds the label sets of every model of one more of the incidence view's attributes, from
+/// which any population filter's are then taken (see [`crate::engine::Engine::prepare`]).
+/// Returns whether all of them are there.
+pub fn prepare_all_label_sets_step(engine: &Engine) -> Result<bool> {
+    let cache = engine.economies();
+    let Some(name) = incidence_attributes().find(|n| cache.made_all_label_sets(n).is_none()) else {
+        return Ok(true);
+    };
+    let s = &engine.snapshot;
+    let labels = Labels::of(s, name)?;
+    cache.all_label_sets(name, || {
+        LabelSets::build(s.models(), labels.count(), |m, out| {
+            labels.each(m, |k| out.push(k as u32))
+        })
+    });
+    Ok(incidence_attributes().all(|n| cache.made_all_label_sets(n).is_some()))
 }
 
 /// The levels of the dashboard's leaderboards (the map is the country one), for which `prepare`
@@ -1072,8 +1105,12 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
     let years = ctx.periods_of(Granularity::Year)?;
     let (from, to) = crate::filter::week_range(ctx.options)?;
     // Each download year's weighted sizes in order of size, from the (year, model) pairs of this
-    // population filter (made on its first call).
+    // population filter (made on its first call): taken from those of every model when `prepare`
+    // has made them, else from the kept models' rows.
     let pairs = ctx.cache.size_pairs(ctx.options, (from, to), &years, || {
+        if let Some(all) = ctx.cache.all_size_pairs(ctx.options, (from, to), &years) {
+            return SizePairs::of_kept(&all, |m| ctx.kept(m));
+        }
         let created = ctx.cache.created_weeks(s);
         let models = ctx.kept_models().map(|m| crate::sizes::SizedModel {
             model: m,
@@ -1119,36 +1156,36 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
         .collect();
     // The creation years do not depend on the window: cached per population filter.
     let created = ctx.cache.created_sizes(ctx.options, from, to, || {
-        let mut group_of_year: BTreeMap<i32, u32> = BTreeMap::new();
-        let mut entries: Vec<(u32, u32)> = Vec::new();
-        for m in ctx.kept_models() {
+        // The models in order of size, each into the list of its creation year: each list is
+        // then in order of size, without a sort (each model once).
+        let mut years: Vec<i32> = Vec::new();
+        let mut by_group: Vec<Vec<WeightedSize>> = Vec::new();
+        for (r, &m) in fit.model_by_rank.iter().enumerate() {
+            let m = m as usize;
             let day = s.created.get(m).copied().unwrap_or(NO_DATE);
-            let r = rank_of(m);
-            if r == NO_SIZE || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+            if !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
                 continue;
             }
-            let next = group_of_year.len() as u32;
-            let g = *group_of_year.entry(civil_from_days(day).0).or_insert(next);
-            entries.push((g, r));
-        }
-        // In order of year group, then of size (each model once).
-        entries.sort_unstable();
-        let mut by_group: Vec<Vec<WeightedSize>> = vec![Vec::new(); group_of_year.len()];
-        let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
-        for (g, r) in entries {
-            if let Some(sorted) = by_group.get_mut(g as usize) {
+            let year = civil_from_days(day).0;
+            let g = match years.iter().position(|&y| y == year) {
+                Some(g) => g,
+                None => {
+                    years.push(year);
+                    by_group.push(Vec::new());
+                    years.len() - 1
+                }
+            };
+            if let Some(sorted) = by_group.get_mut(g) {
                 sorted.push(WeightedSize {
-                    size: at(&fit.size_by_rank, r),
-                    log_size: at(&fit.log_size_by_rank, r),
+                    size: fit.size_by_rank.get(r).copied().unwrap_or(f64::NAN),
+                    log_size: fit.log_size_by_rank.get(r).copied().unwrap_or(f64::NAN),
                     weight: 1.0,
                 });
             }
         }
         let mut groups = size_groups(&by_group);
-        for (&year, &g) in &group_of_year {
-            if let Some(x) = groups.get_mut(g as usize) {
-                x.year = year as i64;
-            }
+        for (g, &year) in groups.iter_mut().zip(&years) {
+            g.year = year as i64;
         }
         groups.sort_by_key(|g| g.year);
         groups
@@ -2193,6 +2230,71 @@ mod tests {
         run(&engine, "sizes", &filter("1000", "model")).unwrap();
         assert!(!pairs_made(&engine, "1000"));
         assert!(pairs_made(&engine, "50"));
+    }
+
+    #[test]
+    fn a_new_filter_takes_its_size_pairs_and_label_sets_from_every_models() {
+        // Prepared for one filter, the size pairs and label sets of every model are there: another
+        // filter's are taken from them (and are those `SizePairs::of_kept` and
+        // `LabelSets::of_models` give), and its reports equal those of a fresh engine, which
+        // builds them from the kept models' rows and labels.
+        let generated = crate::import::synthetic::generate(3000, 17).unwrap();
+        let engine = Engine::new(generated.clone());
+        let fresh = Engine::new(generated);
+        let filter = |pairs: &[(&str, &str)]| {
+            Options::from_pairs([("window-weeks", "26")].iter().chain(pairs).copied()).unwrap()
+        };
+        assert!(engine.prepare(&filter(&[("min-downloads", "200")])).unwrap());
+        for pairs in [
+            &[("min-downloads", "50")][..],
+            &[("min-downloads", "1000")],
+            &[("min-downloads", "100"), ("created-from", "2024-03-01")],
+        ] {
+            let options = filter(pairs);
+            // The incidence view tests every attribute when none is chosen; trends follows one.
+            let license = Options {
+                attribute: Some("license".into()),
+                ..options.clone()
+            };
+            for (view, options) in [
+                ("sizes", &options),
+                ("incidence", &options),
+                ("trends", &license),
+                ("modality", &options),
+            ] {
+                assert_eq!(
+                    run(&engine, view, options).unwrap(),
+                    run(&fresh, view, options).unwrap(),
+                    "{view} {pairs:?}"
+                );
+            }
+            let ctx = Context::new(&engine, &options).unwrap();
+            let years = ctx.periods_of(Granularity::Year).unwrap();
+            let range = crate::filter::week_range(&options).unwrap();
+            let all = ctx.cache.all_size_pairs(&options, range, &years).unwrap();
+            let cached = ctx
+                .cache
+                .size_pairs(&options, range, &years, || panic!("made again"));
+            let taken = SizePairs::of_kept(&all, |m| ctx.kept(m));
+            assert_eq!(format!("{cached:?}"), format!("{taken:?}"), "{pairs:?}");
+            let kept = &ctx.mask.kept_models;
+            assert!(kept.len() < engine.snapshot.models());
+            // Every attribute the incidence view tests.
+            let mut asked = 0;
+            for name in incidence_attributes() {
+                let all = ctx.cache.made_all_label_sets(name).unwrap();
+                if let Some(sets) = ctx.cache.cached_label_sets(&options, name) {
+                    let taken: Vec<u32> = kept.iter().map(|&m| all.set_of[m as usize]).collect();
+                    assert_eq!(
+                        (sets.set_of.clone(), sets.sets()),
+                        (taken, all.sets()),
+                        "{name} {pairs:?}"
+                    );
+                    asked += 1;
+                }
+            }
+            assert_eq!(asked, incidence_attributes().count());
+        }
     }
 
     #[test]
