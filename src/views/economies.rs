@@ -7,6 +7,7 @@
 //! `modality`, `trends`) describe models by their own attributes and credit each model's downloads
 //! to itself.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::aggregate::{
@@ -1156,36 +1157,36 @@ fn sizes(ctx: &mut Context) -> Result<Report> {
         .collect();
     // The creation years do not depend on the window: cached per population filter.
     let created = ctx.cache.created_sizes(ctx.options, from, to, || {
-        // The models in order of size, each into the list of its creation year: each list is
-        // then in order of size, without a sort (each model once).
-        let mut years: Vec<i32> = Vec::new();
-        let mut by_group: Vec<Vec<WeightedSize>> = Vec::new();
-        for (r, &m) in fit.model_by_rank.iter().enumerate() {
-            let m = m as usize;
+        let mut group_of_year: BTreeMap<i32, u32> = BTreeMap::new();
+        let mut entries: Vec<(u32, u32)> = Vec::new();
+        for m in ctx.kept_models() {
             let day = s.created.get(m).copied().unwrap_or(NO_DATE);
-            if !ctx.kept(m) || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
+            let r = rank_of(m);
+            if r == NO_SIZE || day == NO_DATE || !(from..=to).contains(&week_of_day(day)) {
                 continue;
             }
-            let year = civil_from_days(day).0;
-            let g = match years.iter().position(|&y| y == year) {
-                Some(g) => g,
-                None => {
-                    years.push(year);
-                    by_group.push(Vec::new());
-                    years.len() - 1
-                }
-            };
-            if let Some(sorted) = by_group.get_mut(g) {
+            let next = group_of_year.len() as u32;
+            let g = *group_of_year.entry(civil_from_days(day).0).or_insert(next);
+            entries.push((g, r));
+        }
+        // In order of year group, then of size (each model once).
+        entries.sort_unstable();
+        let mut by_group: Vec<Vec<WeightedSize>> = vec![Vec::new(); group_of_year.len()];
+        let at = |table: &[f64], r: u32| table.get(r as usize).copied().unwrap_or(f64::NAN);
+        for (g, r) in entries {
+            if let Some(sorted) = by_group.get_mut(g as usize) {
                 sorted.push(WeightedSize {
-                    size: fit.size_by_rank.get(r).copied().unwrap_or(f64::NAN),
-                    log_size: fit.log_size_by_rank.get(r).copied().unwrap_or(f64::NAN),
+                    size: at(&fit.size_by_rank, r),
+                    log_size: at(&fit.log_size_by_rank, r),
                     weight: 1.0,
                 });
             }
         }
         let mut groups = size_groups(&by_group);
-        for (g, &year) in groups.iter_mut().zip(&years) {
-            g.year = year as i64;
+        for (&year, &g) in &group_of_year {
+            if let Some(x) = groups.get_mut(g as usize) {
+                x.year = year as i64;
+            }
         }
         groups.sort_by_key(|g| g.year);
         groups
