@@ -20,7 +20,7 @@ use std::rc::Rc;
 use crate::attribution::{self, Credits, Lineage};
 use crate::engine::Engine;
 use crate::filter::{self, rows_total, take_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
-use crate::incidence::LabelSets;
+use crate::incidence::{LabelSets, LabelSetsBuild};
 use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{AllSizePairs, Estimator, SizeGroup, SizePairs, SizePairsBuild, SizeRanks};
 use crate::snapshot::{RelationSet, Snapshot};
@@ -329,6 +329,8 @@ pub struct EconomiesCache {
     /// The label sets of every model per attribute, which `prepare` makes once: a new population
     /// filter's are then taken from them ([`LabelSets::of_models`]). Kept like the row index.
     all_label_sets: RefCell<AttributeLabelSets>,
+    /// Those of one more attribute, being made a run of models at a time.
+    all_label_sets_build: RefCell<Option<(String, Box<LabelSetsBuild>)>>,
     /// The weekly unit-level measures of every window length ([`UnitWeekMeasuresBuild`]) over the
     /// week rows of the last population filters, levels and attributions that asked for them
     /// (at most [`UNIT_WEEK_MEASURES_ENTRIES`], the last first), kept like the week rows.
@@ -1043,19 +1045,40 @@ impl EconomiesCache {
         sets
     }
 
-    /// The label sets of attribute `name` of every model, made by `make` on the first call.
-    pub fn all_label_sets(&self, name: &str, make: impl FnOnce() -> LabelSets) -> Rc<LabelSets> {
-        if let Some(sets) = self.made_all_label_sets(name) {
-            return sets;
+    /// Adds the next `models` models to the label sets of attribute `name` of every one of the
+    /// snapshot's `total` models, whose labels `labels_of(m, out)` pushes into `out`, `count`
+    /// labels in all; whether they are made.
+    pub fn all_label_sets_step(
+        &self,
+        name: &str,
+        (count, total): (usize, usize),
+        models: usize,
+        labels_of: impl FnMut(usize, &mut Vec<u32>),
+    ) -> bool {
+        if self.made_all_label_sets(name).is_some() {
+            return true;
         }
-        let sets = Rc::new(make());
-        self.all_label_sets
-            .borrow_mut()
-            .push((name.to_string(), sets.clone()));
-        sets
+        let mut slot = self.all_label_sets_build.borrow_mut();
+        if !matches!(&*slot, Some((n, _)) if n == name) {
+            *slot = Some((name.to_string(), Box::new(LabelSetsBuild::new(count))));
+        }
+        let Some((_, build)) = slot.as_mut() else {
+            return false;
+        };
+        let next = build.models();
+        build.add(next..next.saturating_add(models.max(1)).min(total), labels_of);
+        if build.models() < total {
+            return false;
+        }
+        if let Some((_, build)) = slot.take() {
+            let sets = Rc::new(build.finish());
+            self.all_label_sets.borrow_mut().push((name.to_string(), sets));
+        }
+        true
     }
 
-    /// Those of [`EconomiesCache::all_label_sets`] when they are there.
+    /// The label sets of attribute `name` of every model, when
+    /// [`EconomiesCache::all_label_sets_step`] has made them.
     pub fn made_all_label_sets(&self, name: &str) -> Option<Rc<LabelSets>> {
         let list = self.all_label_sets.borrow();
         list.iter().find(|(n, _)| n == name).map(|(_, sets)| sets.clone())

@@ -154,7 +154,7 @@ impl Engine {
         if !crate::views::economies::prepare_all_size_pairs_step(self, options, budget)? {
             return Ok(None);
         }
-        if !crate::views::economies::prepare_all_label_sets_step(self)? {
+        if !crate::views::economies::prepare_all_label_sets_step(self, budget)? {
             return Ok(None);
         }
         // Last, with direct attribution: the roots' measures, ready for a switch to root

@@ -122,37 +122,10 @@ impl LabelSets {
     /// a model with one label costs no lookup; larger sets get codes from `count` on. A model
     /// without labels gets the empty set (code `count`). No models: no `set_of`, the
     /// `count + 1` sets still there.
-    pub fn build(models: usize, count: usize, mut labels_of: impl FnMut(usize, &mut Vec<u32>)) -> LabelSets {
-        let mut offsets: Vec<u32> = (0..=count as u32).collect();
-        let mut labels: Vec<u32> = (0..count as u32).collect();
-        offsets.push(count as u32); // the empty set
-        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
-        let mut set_of = Vec::with_capacity(models);
-        let mut current = Vec::new();
-        for i in 0..models {
-            current.clear();
-            labels_of(i, &mut current);
-            let code = match current.as_slice() {
-                [] => count as u32,
-                &[k] if (k as usize) < count => k,
-                _ => match index.get(&current) {
-                    Some(&s) => s,
-                    None => {
-                        let s = offsets.len() as u32 - 1;
-                        labels.extend(current.iter().copied().filter(|&k| (k as usize) < count));
-                        offsets.push(labels.len() as u32);
-                        index.insert(current.clone(), s);
-                        s
-                    }
-                },
-            };
-            set_of.push(code);
-        }
-        LabelSets {
-            set_of,
-            offsets,
-            labels,
-        }
+    pub fn build(models: usize, count: usize, labels_of: impl FnMut(usize, &mut Vec<u32>)) -> LabelSets {
+        let mut build = LabelSetsBuild::new(count);
+        build.add(0..models, labels_of);
+        build.finish()
     }
 
     /// The sets of the models `models` (indexes into the list these sets were built for, each
@@ -203,6 +176,70 @@ impl LabelSets {
                 }
             }
         }
+    }
+}
+
+/// [`LabelSets::build`] a run of models at a time, for a page that must stay responsive (at 1 M
+/// models, the sets of a multi-label attribute took up to 62 ms in one go in wasm).
+#[derive(Debug)]
+pub struct LabelSetsBuild {
+    sets: LabelSets,
+    count: usize,
+    index: HashMap<Vec<u32>, u32>,
+    current: Vec<u32>,
+}
+
+impl LabelSetsBuild {
+    /// A build of sets of `count` labels, with no models yet.
+    pub fn new(count: usize) -> LabelSetsBuild {
+        let mut offsets: Vec<u32> = (0..=count as u32).collect();
+        offsets.push(count as u32); // the empty set
+        LabelSetsBuild {
+            sets: LabelSets {
+                set_of: Vec::new(),
+                offsets,
+                labels: (0..count as u32).collect(),
+            },
+            count,
+            index: HashMap::new(),
+            current: Vec::new(),
+        }
+    }
+
+    /// The models built so far (the next one is this index).
+    pub fn models(&self) -> usize {
+        self.sets.set_of.len()
+    }
+
+    /// Adds the sets of models `models` (the next ones of the list, in order), whose labels
+    /// `labels_of(i, out)` pushes into `out`.
+    pub fn add(&mut self, models: std::ops::Range<usize>, mut labels_of: impl FnMut(usize, &mut Vec<u32>)) {
+        let (count, sets) = (self.count, &mut self.sets);
+        sets.set_of.reserve(models.len());
+        for i in models {
+            self.current.clear();
+            labels_of(i, &mut self.current);
+            let code = match self.current.as_slice() {
+                [] => count as u32,
+                &[k] if (k as usize) < count => k,
+                _ => match self.index.get(&self.current) {
+                    Some(&s) => s,
+                    None => {
+                        let s = sets.offsets.len() as u32 - 1;
+                        sets.labels
+                            .extend(self.current.iter().copied().filter(|&k| (k as usize) < count));
+                        sets.offsets.push(sets.labels.len() as u32);
+                        self.index.insert(self.current.clone(), s);
+                        s
+                    }
+                },
+            };
+            sets.set_of.push(code);
+        }
+    }
+
+    pub fn finish(self) -> LabelSets {
+        self.sets
     }
 }
 
@@ -296,6 +333,13 @@ mod tests {
             (&[][..], &[0, 2][..], &[2, 0][..])
         );
         assert_eq!(sets.labels_of(9), &[] as &[u32]);
+        // Made in runs of models (one empty): the same sets.
+        let mut build = LabelSetsBuild::new(3);
+        for run in [0..2, 2..2, 2..3, 3..6] {
+            build.add(run, |i, out| out.extend_from_slice(lists[i]));
+        }
+        assert_eq!(build.models(), 6);
+        assert_eq!(build.finish(), sets);
 
         // Entries (model, cell, value) over 2 cells; one with a cell out of range adds nothing.
         let (model, cell, value) = (

@@ -805,12 +805,11 @@ impl SizePairsBuild {
         }
     }
 
-    /// Reads the rows of `budget` models, or places the pairs of 8 × `budget` models (at least
-    /// one either way); the pairs of every model of `rows` once all is done, else `None`.
+    /// Reads the rows of `budget` models, or places their pairs (at least one model); the pairs
+    /// of every model of `rows` once all is done, else `None`.
     pub fn step(&mut self, rows: &Rows, ranks: &SizeRanks, budget: usize) -> Option<AllSizePairs> {
         let n = rows.models();
         let budget = budget.max(1);
-        let place_budget = budget.saturating_mul(8);
         match self.stage {
             PairsStage::Rows(next) => {
                 let year_of = YearOf {
@@ -868,7 +867,7 @@ impl SizePairsBuild {
                 None
             }
             PairsStage::Sized(next) => {
-                let end = next.saturating_add(place_budget).min(ranks.model_of_rank.len());
+                let end = next.saturating_add(budget).min(ranks.model_of_rank.len());
                 for r in next..end {
                     let m = ranks.model_of_rank.get(r).copied().unwrap_or(u32::MAX);
                     let size = (
@@ -885,7 +884,7 @@ impl SizePairsBuild {
                 None
             }
             PairsStage::Unsized(next) => {
-                let end = next.saturating_add(place_budget).min(n);
+                let end = next.saturating_add(budget).min(n);
                 for m in next..end {
                     if ranks.rank_of_model.get(m).copied().unwrap_or(NO_SIZE) == NO_SIZE {
                         self.place(m as u32, (f64::NAN, f64::NAN));
@@ -1119,13 +1118,14 @@ mod tests {
             SizePairs::build(&rows, models, (&sizes, &logs), range, 5, &period_of, 2)
         };
         for range in [(4, 29), (10, 20)] {
-            // Rows of 1, 2 and 6 models a slice, then 8 times as many models placed a slice.
+            // 1, 2 and 6 models a slice: the rows of the 6 models, the pairs of the 5 of known size,
+            // then those of unknown size.
             let (all, slices) = all_pairs_in_slices(&rows, &ranks, range, &period_of, 2, 1);
-            assert_eq!(slices, 6 + 1 + 1);
+            assert_eq!(slices, 6 + 5 + 6);
             assert_eq!(text(&all.pairs), text(&built(&|_| true, range)));
             assert_eq!(
                 all_pairs_in_slices(&rows, &ranks, range, &period_of, 2, 2).1,
-                3 + 1 + 1
+                3 + 3 + 3
             );
             let (at_once, slices) = all_pairs_in_slices(&rows, &ranks, range, &period_of, 2, 6);
             assert_eq!(
@@ -1159,14 +1159,14 @@ mod tests {
                 }
             }
         }
-        // No models: no pairs, after one slice.
+        // No models: no pairs (a slice for the rows, then 5 placing the sizes of no model's pairs).
         let none = Rows {
             offsets: &[0],
             weeks: &[],
             downloads: &[],
         };
         let (all, slices) = all_pairs_in_slices(&none, &ranks, (4, 29), &period_of, 2, 1);
-        assert_eq!(slices, 3);
+        assert_eq!(slices, 1 + 5 + 1);
         let built = SizePairs::build(
             &none,
             std::iter::empty(),
