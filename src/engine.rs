@@ -90,7 +90,10 @@ impl Engine {
     /// the models' measures ([`crate::week_rows::WeekMeasures`]), and for the leaderboards of
     /// models, developers and countries when each unit's models start to count
     /// ([`crate::aggregate::CountingAges`]) and the bounds of the search of the top models and
-    /// developers, which let a leaderboard skip every kept model's total. For interactive use,
+    /// developers, which let a leaderboard skip every kept model's total; then, once for all
+    /// population filters, the sizes view's (year, model) pairs of every model
+    /// ([`crate::sizes::SizePairsBuild`]) and the label sets of every model
+    /// ([`crate::incidence::LabelSetsBuild`]), from which a new filter's are taken. For interactive use,
     /// when idle; a single report does not need it. Returns whether the week-order layout is there
     /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {

@@ -710,7 +710,7 @@ impl SizePairs {
 /// [`SizePairs::of_kept`] takes any population filter's pairs from.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AllSizePairs {
-    pub pairs: SizePairs,
+    pairs: SizePairs,
     /// The pairs of model `m` are `pairs.pairs[first_pair[m]..first_pair[m + 1]]`.
     first_pair: Vec<u32>,
 }

@@ -661,8 +661,9 @@ pub fn prepare_label_sets_step(engine: &Engine, options: &Options) -> Result<boo
 
 /// Makes a slice of 8 × `budget` models (see [`crate::sizes::SizePairsBuild`]) of the sizes
 /// view's (download year, model) pairs of every model for the week range and seed of `options`,
-/// from which the view then takes any population filter's. Whether they are made. (At 1 M models,
-/// a slice of 8192 models' rows took under 1 ms in wasm, one placing 65 536 models' pairs 3–6.)
+/// from which the view then takes any population filter's. Whether they are made. (At 1 M models
+/// in wasm under Node, a slice of 65 536 models' rows took about 5–12 ms, one placing their pairs
+/// 3–9.)
 pub fn prepare_all_size_pairs_step(engine: &Engine, options: &Options, budget: usize) -> Result<bool> {
     let ctx = Context::new(engine, options)?;
     let years = ctx.periods_of(Granularity::Year)?;
