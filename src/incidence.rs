@@ -128,18 +128,49 @@ impl LabelSets {
         build.finish()
     }
 
-    /// The sets of the models `models` (indexes into the list these sets were built for, each
-    /// below its length): the same sets, so a model's labels are those it has here, without a
-    /// lookup of each model's labels. A model out of range gets the empty set.
+    /// The sets of the models `models` (indexes into the list these sets were built for): what
+    /// [`LabelSets::build`] gives for them, without a lookup of each model's labels nor of each
+    /// combination. The single labels and the empty set keep their codes; the combinations the
+    /// models have are numbered afresh in the order met, so sets no model has take no room (the
+    /// views hold a row of sums per set). A model out of range gets the empty set.
     pub fn of_models(&self, models: &[u32]) -> LabelSets {
         let empty = self.set_of_no_labels();
+        let fixed = empty as usize + 1;
+        let mut offsets: Vec<u32> = self.offsets.get(..=fixed).unwrap_or(&[]).to_vec();
+        let fixed_labels = offsets.last().map_or(0, |&end| end as usize);
+        let mut labels: Vec<u32> = self.labels.get(..fixed_labels).unwrap_or(&[]).to_vec();
+        let look_up = |m: u32| self.set_of.get(m as usize).copied().unwrap_or(empty);
+        if self.sets() <= fixed {
+            // No combinations (a single-label attribute): nothing to number afresh.
+            return LabelSets {
+                set_of: models.iter().map(|&m| look_up(m)).collect(),
+                offsets,
+                labels,
+            };
+        }
+        let mut new_code = vec![u32::MAX; self.sets().saturating_sub(fixed)];
+        let set_of = models
+            .iter()
+            .map(|&m| {
+                let code = look_up(m);
+                let Some(slot) = (code as usize)
+                    .checked_sub(fixed)
+                    .and_then(|k| new_code.get_mut(k))
+                else {
+                    return code;
+                };
+                if *slot == u32::MAX {
+                    *slot = offsets.len() as u32 - 1;
+                    labels.extend_from_slice(self.labels_of(code as usize));
+                    offsets.push(labels.len() as u32);
+                }
+                *slot
+            })
+            .collect();
         LabelSets {
-            set_of: models
-                .iter()
-                .map(|&m| self.set_of.get(m as usize).copied().unwrap_or(empty))
-                .collect(),
-            offsets: self.offsets.clone(),
-            labels: self.labels.clone(),
+            set_of,
+            offsets,
+            labels,
         }
     }
 
@@ -381,6 +412,19 @@ mod tests {
         };
         assert_eq!(by_label_of(&some), vec![2.0, 36.0, 0.0, 0.0, 2.0, 36.0]);
         assert_eq!(by_label_of(&alone), by_label_of(&some));
+        assert_eq!(some.set_of[..3], alone.set_of[..]);
+        // Models 4, 1 and 0: their combinations numbered afresh in the order met ({2, 0} is 4
+        // now), model 0's single label kept; model 2 alone: no combination, 4 sets.
+        let reordered = sets.of_models(&[4, 1, 0]);
+        assert_eq!(
+            (reordered.set_of.clone(), reordered.labels_of(4)),
+            (vec![4, 5, 1], &[2, 0][..])
+        );
+        let built = |models: &[usize]| {
+            LabelSets::build(models.len(), 3, |i, out| out.extend_from_slice(lists[models[i]]))
+        };
+        assert_eq!(reordered, built(&[4, 1, 0]));
+        assert_eq!((sets.of_models(&[2]), built(&[2]).sets()), (built(&[2]), 4));
 
         // No models and no entries.
         let none = LabelSets::build(0, 2, |_, _| {});

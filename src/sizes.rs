@@ -960,6 +960,20 @@ mod tests {
         got
     }
 
+    /// The rows of the hand examples: six models (see `size_pairs_by_hand`).
+    fn hand_rows() -> Rows<'static> {
+        Rows {
+            offsets: &[0, 5, 9, 11, 13, 15, 16],
+            weeks: &[10, 11, 12, 20, 21, 8, 9, 13, 16, 12, 17, 6, 7, 3, 30, 10],
+            downloads: &[1, 2, 3, 4, 5, 10, 0, 20, 40, 7, 8, 0, 0, 100, 200, 1000],
+        }
+    }
+
+    /// Weeks 5–14 are year 0 and 15–29 year 1.
+    fn hand_period_of() -> Vec<u32> {
+        (5..30).map(|w| u32::from(w >= 15)).collect()
+    }
+
     #[test]
     fn size_pairs_by_hand() {
         // Weeks 5–14 are year 0 and 15–29 year 1; the range is weeks 4–29.
@@ -970,15 +984,7 @@ mod tests {
         //   model 3 (rank 1, created 6): weeks 6 7 with 0 0 (no pair);
         //   model 4 (rank 3, created 3): weeks 3 and 30, outside the range and the years;
         //   model 5 is not kept.
-        let offsets = [0, 5, 9, 11, 13, 15, 16];
-        let weeks = [10, 11, 12, 20, 21, 8, 9, 13, 16, 12, 17, 6, 7, 3, 30, 10];
-        let downloads = [1, 2, 3, 4, 5, 10, 0, 20, 40, 7, 8, 0, 0, 100, 200, 1000];
-        let rows = Rows {
-            offsets: &offsets,
-            weeks: &weeks,
-            downloads: &downloads,
-        };
-        let period_of: Vec<u32> = (5..30).map(|w| u32::from(w >= 15)).collect();
+        let (rows, period_of) = (hand_rows(), hand_period_of());
         let logs = SIZE_BY_RANK.map(f64::log10);
         let tables = (&SIZE_BY_RANK[..], &logs[..]);
         let model = |model, rank, created_week| SizedModel {
@@ -1088,15 +1094,7 @@ mod tests {
     #[test]
     fn pairs_of_every_model_give_those_of_any_kept_models() {
         // The rows of `size_pairs_by_hand`, model 5 now of rank 4 (created in week 10).
-        let offsets = [0, 5, 9, 11, 13, 15, 16];
-        let weeks = [10, 11, 12, 20, 21, 8, 9, 13, 16, 12, 17, 6, 7, 3, 30, 10];
-        let downloads = [1, 2, 3, 4, 5, 10, 0, 20, 40, 7, 8, 0, 0, 100, 200, 1000];
-        let rows = Rows {
-            offsets: &offsets,
-            weeks: &weeks,
-            downloads: &downloads,
-        };
-        let period_of: Vec<u32> = (5..30).map(|w| u32::from(w >= 15)).collect();
+        let (rows, period_of) = (hand_rows(), hand_period_of());
         let sizes = [100.0, 101.0, 102.0, 103.0, 104.0];
         let logs = sizes.map(f64::log10);
         let rank_of_model = [2, 0, NO_SIZE, 1, 3, 4];
