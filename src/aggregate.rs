@@ -24,7 +24,7 @@ use crate::incidence::{LabelSets, LabelSetsBuild};
 use crate::options::{Attribution, Granularity, Level, Options};
 use crate::sizes::{AllSizePairs, Estimator, SizeGroup, SizePairs, SizePairsBuild, SizeRanks};
 use crate::snapshot::{RelationSet, Snapshot};
-use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date};
+use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date, week_of_day};
 use crate::week_rows::{
     UnitWeekMeasuresBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures, WeekMeasuresBuild, WeekRows,
     WeekRowsBuild,
@@ -191,6 +191,14 @@ type MaskKey = (u64, Vec<String>, Option<String>, Option<String>);
 /// [`UnitWeekMeasuresBuild`].
 type UnitMeasuresKey = (MaskKey, Level, Attribution, u8);
 
+/// A population filter, a level, and the periods (first week, period of each week) of measures
+/// made over periods longer than a week (direct attribution).
+type PeriodMeasuresKey = (MaskKey, Level, i32, Vec<u32>);
+
+/// How many period measures are kept: the model and developer levels by month, quarter and
+/// year, of the last population filter and one more.
+const PERIOD_MEASURES_ENTRIES: usize = 6 * FILTERS_KEPT;
+
 /// How many population filters' prepared measures ([`WeekMeasures`], a few MB each at 1 M models)
 /// and size pairs ([`SizePairs`]) are kept: the way back to the last filter (a reader trying
 /// another minimum of downloads or creation range, then going back) draws from them.
@@ -276,6 +284,17 @@ fn mask_key(options: &Options) -> MaskKey {
     )
 }
 
+/// Another population filter's week rows that hold most of a filter's counted rows
+/// ([`Context::rows_of_last_layout`]).
+pub struct RowsOfLastLayout {
+    pub layout: Rc<WeekRows>,
+    /// The creation weeks (each end included; `None`: unbounded) whose models in the layout
+    /// are all kept.
+    pub created: (Option<i32>, Option<i32>),
+    /// The kept models whose rows are not taken from the layout (ascending).
+    pub others: Vec<u32>,
+}
+
 /// Indexes derived from a snapshot for the Economies views, built on first use.
 #[derive(Default)]
 pub struct EconomiesCache {
@@ -318,6 +337,8 @@ pub struct EconomiesCache {
     period_values: RefCell<Vec<Vec<f64>>>,
     /// The buffer of [`Context::for_each_week_of_model_values`], reused.
     week_values: RefCell<Vec<u32>>,
+    /// The per-week lists of [`Context::for_each_week_of_unit_values`], reused.
+    week_unit_values: RefCell<Vec<Vec<u32>>>,
     /// The kept rows in week and age order ([`WeekRows`]) of the last population filter that asked for
     /// them, built or being built. Like the row index, it is not dropped by
     /// [`EconomiesCache::clear_option_caches`]: a new window or week range reuses it.
@@ -335,6 +356,11 @@ pub struct EconomiesCache {
     /// week rows of the last population filters, levels and attributions that asked for them
     /// (at most [`UNIT_WEEK_MEASURES_ENTRIES`], the last first), kept like the week rows.
     unit_week_measures: RefCell<Vec<(UnitMeasuresKey, UnitWeekMeasuresState)>>,
+    /// The measures of every window length over periods longer than a week (months …) at the
+    /// model and developer levels with direct attribution, made like the weekly ones
+    /// ([`UnitWeekMeasuresBuild::over_periods`]; at most [`PERIOD_MEASURES_ENTRIES`], the last
+    /// first), kept like the week rows.
+    period_measures: RefCell<Vec<(PeriodMeasuresKey, UnitWeekMeasuresState)>>,
     /// The weekly model-level measures of every window length ([`WeekMeasures`]) over the week
     /// rows of the last [`FILTERS_KEPT`] population filters that asked for them (the last first),
     /// kept like the week rows.
@@ -713,6 +739,25 @@ impl EconomiesCache {
         }
     }
 
+    /// The week rows made last, whichever population filter they are of, with that filter's
+    /// models: a new filter's first drawing can take most of its rows from them
+    /// ([`Context::for_each_week_of_model_values`]) while `prepare` lays out its own.
+    fn last_week_rows(&self, s: &Snapshot) -> Option<(Rc<ModelMask>, Rc<WeekRows>)> {
+        let (key, rows) = match &*self.week_rows.borrow() {
+            Some((k, WeekRowsState::Done(Some(w)))) => (k.clone(), w.clone()),
+            _ => return None,
+        };
+        let (min, where_, created_from, created_to) = key;
+        let options = Options {
+            min_downloads: f64::from_bits(min),
+            where_,
+            created_from,
+            created_to,
+            ..Options::default()
+        };
+        Some((self.mask(s, &options).ok()?, rows))
+    }
+
     /// Makes the rows of the models the population filter of `options` keeps in week and age
     /// order ([`WeekRows`]), replacing those of another filter. Not done on demand: the build
     /// reads every kept row twice (≈ 250 ms natively at 1 M models), more than one view computed
@@ -906,6 +951,105 @@ impl EconomiesCache {
         let mut slots = self.unit_week_measures.borrow_mut();
         slots.insert(0, (key, state));
         slots.truncate(UNIT_WEEK_MEASURES_ENTRIES);
+        Ok(made)
+    }
+
+    /// The measures of every window length of `level`'s units over `periods` (not weekly), with
+    /// direct attribution, when [`EconomiesCache::prepare_period_measures_step`] has made them
+    /// for the population filter of `options`. Read with [`WeekMeasures::get_period`].
+    pub fn period_measures(
+        &self,
+        options: &Options,
+        level: Level,
+        periods: &PeriodMap,
+    ) -> Option<Rc<WeekMeasures>> {
+        if options.attribution != Attribution::Direct {
+            return None;
+        }
+        let key = (
+            mask_key(options),
+            level,
+            periods.first_week,
+            periods.period_of.clone(),
+        );
+        self.period_measures
+            .borrow()
+            .iter()
+            .find_map(|(k, state)| match state {
+                UnitWeekMeasuresState::Done(Some(u)) if *k == key => Some(u.clone()),
+                _ => None,
+            })
+    }
+
+    /// Makes the measures of every window length of `level`'s units over `periods` (longer than
+    /// a week), with direct attribution, over the week rows of the population filter of `options`
+    /// ([`UnitWeekMeasuresBuild::over_periods`]), a slice of at most `budget` kept models' worth
+    /// at a time: after a change to months, the concentration box reads them instead of every
+    /// kept model's rows. Needs the week rows done. `None` while work is left, else whether the
+    /// measures are there.
+    pub fn prepare_period_measures_step(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        level: Level,
+        periods: &PeriodMap,
+        budget: usize,
+    ) -> Result<Option<bool>> {
+        let Some(layout) = self.week_rows(options) else {
+            return Ok(Some(false));
+        };
+        let key = (
+            mask_key(options),
+            level,
+            periods.first_week,
+            periods.period_of.clone(),
+        );
+        let mut slots = self.period_measures.borrow_mut();
+        let at = slots.iter().position(|(k, _)| *k == key);
+        let mut build = match at.map(|i| slots.remove(i)) {
+            Some((k, UnitWeekMeasuresState::Done(u))) => {
+                let made = u.is_some();
+                slots.insert(0, (k, UnitWeekMeasuresState::Done(u)));
+                return Ok(Some(made));
+            }
+            Some((_, UnitWeekMeasuresState::Building(b))) => b,
+            None => {
+                slots.retain(|(_, state)| matches!(state, UnitWeekMeasuresState::Done(_)));
+                slots.truncate(PERIOD_MEASURES_ENTRIES - 1);
+                let weeks = layout.period_slots(periods.first_week, &periods.period_of, periods.len());
+                match UnitWeekMeasuresBuild::over_periods(&layout, units_at(s, level), s.models(), weeks) {
+                    Some(b) => Box::new(b),
+                    None => {
+                        slots.insert(0, (key, UnitWeekMeasuresState::Done(None)));
+                        return Ok(Some(false));
+                    }
+                }
+            }
+        };
+        drop(slots);
+        let mask = self.mask(s, options)?;
+        let relations = options.relations_or(RelationSet::ALL);
+        let Some(credits) = self.credits_step(s, level, Attribution::Direct, relations, budget) else {
+            self.period_measures
+                .borrow_mut()
+                .insert(0, (key, UnitWeekMeasuresState::Building(build)));
+            return Ok(None);
+        };
+        let step = build.step(
+            &layout,
+            &self.rows(s),
+            self.created_weeks(s),
+            &mask.kept_models,
+            &credits,
+            budget,
+        );
+        let (state, made) = match step {
+            Some(u) => (UnitWeekMeasuresState::Done(Some(Rc::new(u))), Some(true)),
+            None => (UnitWeekMeasuresState::Building(build), None),
+        };
+        let mut slots = self.period_measures.borrow_mut();
+        slots.insert(0, (key, state));
+        slots.truncate(PERIOD_MEASURES_ENTRIES);
         Ok(made)
     }
 
@@ -2139,6 +2283,96 @@ impl<'a> Context<'a> {
         self.windowed().offer_totals(totals);
     }
 
+    /// [`Context::for_each_week_of_model_values`] at a level of many units whose models sit
+    /// together ([`Context::unit_major`]'s case), with direct attribution over weekly periods:
+    /// `f(period, values)` for each period in order, `values` being the downloads of every unit
+    /// with downloads in that week (in no particular order). The sums are whole numbers, added as
+    /// integers and measured as counts: half the bytes of floats to gather, and no float adds.
+    /// Returns `false`, having called nothing, when the units' models do not sit together, a
+    /// model's credit is not whole, or a unit's week holds 2^32 downloads or more (then
+    /// [`Context::for_each_unit_period`] gives them as floats).
+    pub fn for_each_week_of_unit_values(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        f: impl FnMut(usize, &mut [u32]),
+    ) -> bool {
+        let unit_major = credits.units().saturating_mul(periods.len()) > DENSE_CELLS
+            && credits.model_runs <= credits.unit_order.len() + credits.model.len() / UNIT_MAJOR_BREAKS;
+        periods.is_weekly()
+            && self.options.attribution == Attribution::Direct
+            && unit_major
+            && self.unit_by_unit_week_values(credits, periods, f)
+    }
+
+    /// The pass of [`Context::for_each_week_of_unit_values`], unit by unit in `credits`' order
+    /// (any order gives the same lists; models that sit together are read front to back).
+    /// `false`, having called nothing, for a credit that is not whole or a sum of 2^32 or more.
+    pub fn unit_by_unit_week_values(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        mut f: impl FnMut(usize, &mut [u32]),
+    ) -> bool {
+        if !periods.is_weekly() || credits.weight.iter().any(|&w| w != 1.0) {
+            return false;
+        }
+        let (first, np) = (periods.first_week, periods.len());
+        let mut lists = std::mem::take(&mut *self.cache.week_unit_values.borrow_mut());
+        lists.iter_mut().for_each(Vec::clear);
+        lists.resize_with(np, Vec::new);
+        let mut scratch = vec![0u64; np];
+        let mut too_large = false;
+        // As in `unit_major`: each kept model is read here once, so its sum is taken on the way.
+        let mut totals = if credits.any_unknown || self.options.attribution != Attribution::Direct {
+            None
+        } else {
+            self.windowed().totals_to_take()
+        };
+        for &u in &credits.unit_order {
+            let (mut lo, mut hi) = (usize::MAX, 0);
+            for &m in credits.of(u as usize).0 {
+                let m = m as usize;
+                if !self.kept(m) {
+                    continue;
+                }
+                let (weeks, downloads) = self.model_rows(m);
+                let mut all = 0u64;
+                for (&wk, &d) in weeks.iter().zip(downloads) {
+                    let k = (wk as i32).wrapping_sub(first) as u32 as usize;
+                    all += d as u64;
+                    if let Some(x) = scratch.get_mut(k) {
+                        *x += d as u64;
+                    }
+                }
+                take_total(&mut totals, m, || all as f64);
+                // Weeks increase, so the first and last rows bound the weeks touched.
+                if let (Some(&a), Some(&b)) = (weeks.first(), weeks.last()) {
+                    let k = |w: u16| (w as i64 - first as i64).clamp(0, np as i64 - 1) as usize;
+                    lo = lo.min(k(a));
+                    hi = hi.max(k(b));
+                }
+            }
+            if let (Some(touched), Some(lists)) = (scratch.get_mut(lo..=hi), lists.get_mut(lo..=hi)) {
+                for (x, list) in touched.iter_mut().zip(lists) {
+                    if *x > 0 {
+                        too_large |= *x > u32::MAX as u64;
+                        list.push(*x as u32);
+                    }
+                    *x = 0;
+                }
+            }
+        }
+        self.windowed().offer_totals(totals);
+        if !too_large {
+            for (p, list) in lists.iter_mut().enumerate() {
+                f(p, list);
+            }
+        }
+        *self.cache.week_unit_values.borrow_mut() = lists;
+        !too_large
+    }
+
     /// The options a level's sums depend on, as a cache key; `with_periods` adds the periods.
     fn option_set_key(&self, with_periods: bool) -> String {
         let o = self.options;
@@ -2366,6 +2600,10 @@ impl<'a> Context<'a> {
     /// counted first, then placed in one buffer, which costs less than growing a list per week
     /// row by row. A model with a row every week (known from the row index) is counted without
     /// reading its rows, and placed without reading its weeks.
+    ///
+    /// A new population filter has no layout of its own until `prepare` makes it, but the last
+    /// filter's ([`Context::rows_of_last_layout`]) may hold most of its models' counted rows:
+    /// those are then copied a week at a time, and only the other models' rows are read.
     pub fn for_each_week_of_model_values(&self, periods: &PeriodMap, mut f: impl FnMut(usize, &mut [u32])) {
         let (first, np) = (periods.first_week, periods.len());
         let index = self.cache.row_index(self.s);
@@ -2376,7 +2614,30 @@ impl<'a> Context<'a> {
             let fw = index.gap_free_first(m, b - a)?;
             Some(fw + (start as i64 - a as i64) - first as i64)
         };
+        let from_layout = self.rows_of_last_layout();
+        let layout_part = |p: usize| -> &[u32] {
+            match &from_layout {
+                Some(d) => {
+                    let week = first + p as i32;
+                    d.layout
+                        .counted_created(week, self.options.window_weeks, d.created)
+                        .unwrap_or(&[])
+                }
+                None => &[],
+            }
+        };
+        let models = match &from_layout {
+            Some(d) => &d.others,
+            None => &self.mask.kept_models,
+        };
         let span = |m: usize| -> (usize, usize) {
+            if from_layout.is_some() && self.windowed.get().is_none() {
+                // A few models: their ranges alone, not those of every kept model.
+                let window = self.cache.window_of(self.s, self.options);
+                let created = self.cache.created_weeks(self.s);
+                return filter::model_span(&self.rows, created, window, self.week_range, Some(index), m)
+                    .unwrap_or((0, 0));
+            }
             match (self.windowed().start.get(m), self.windowed().end.get(m)) {
                 (Some(&a), Some(&b)) if a < b => (a as usize, b as usize),
                 _ => (0, 0),
@@ -2386,7 +2647,7 @@ impl<'a> Context<'a> {
         // one per row for the others; running sums then give each week's count.
         let mut diff = vec![0i64; np + 1];
         let mut direct = vec![0usize; np];
-        for m in self.kept_models() {
+        for m in models.iter().map(|&m| m as usize) {
             let (a, b) = span(m);
             if a == b {
                 continue;
@@ -2413,13 +2674,20 @@ impl<'a> Context<'a> {
         let mut running = 0i64;
         for p in 0..np {
             running += diff[p];
-            starts[p + 1] = starts[p] + running.max(0) as usize + direct[p];
+            starts[p + 1] = starts[p] + running.max(0) as usize + direct[p] + layout_part(p).len();
         }
         let mut values = std::mem::take(&mut *self.cache.week_values.borrow_mut());
         values.clear();
         values.resize(starts[np], 0);
         let mut next = starts.clone();
-        for m in self.kept_models() {
+        for (p, at) in next.iter_mut().enumerate().take(np) {
+            let part = layout_part(p);
+            if let Some(to) = values.get_mut(*at..*at + part.len()) {
+                to.copy_from_slice(part);
+            }
+            *at += part.len();
+        }
+        for m in models.iter().map(|&m| m as usize) {
             let (a, b) = span(m);
             if a == b {
                 continue;
@@ -2456,6 +2724,60 @@ impl<'a> Context<'a> {
             }
         }
         *self.cache.week_values.borrow_mut() = values;
+    }
+
+    /// The last population filter's week rows ([`WeekRows`]), when this filter has none and
+    /// the other's hold this one's counted rows of most models: the kept models of that filter
+    /// created in the weeks `created` are all kept by this one (`created`: this filter's
+    /// creation range less its first and last weeks, which take part of a week's models), and
+    /// `others` are this filter's models that are not among them.
+    ///
+    /// For a lower minimum of downloads `created` is unbounded and `others` are the models
+    /// between the two minimums; for a creation range, the models of its first and last
+    /// weeks. `None` for a filter that keeps only part of the other's models of some creation
+    /// week (a higher minimum, another subset), without a window when a creation range is set
+    /// (the layout keeps the rows before a model's creation together), and before `prepare`
+    /// made a layout.
+    pub fn rows_of_last_layout(&self) -> Option<RowsOfLastLayout> {
+        if self.week_rows().is_some() || self.fallback {
+            return None;
+        }
+        let (theirs, layout) = self.cache.last_week_rows(self.s)?;
+        let day = |d: &Option<String>| d.as_deref().and_then(|d| parse_date(d).ok());
+        let created = (
+            day(&self.options.created_from).map(|d| week_of_day(d) + 1),
+            day(&self.options.created_to).map(|d| week_of_day(d) - 1),
+        );
+        if created != (None, None) && self.options.window_weeks.is_none() {
+            return None;
+        }
+        let weeks = self.cache.created_weeks(self.s);
+        let in_range = |m: u32| match created {
+            (None, None) => true,
+            (a, z) => weeks.get(m as usize).is_some_and(|&c| {
+                c != filter::NO_WEEK && a.is_none_or(|a| c >= a) && z.is_none_or(|z| c <= z)
+            }),
+        };
+        let ours = &self.mask;
+        if theirs
+            .kept_models
+            .iter()
+            .any(|&m| in_range(m) && !self.kept(m as usize))
+        {
+            return None;
+        }
+        let theirs_kept = |m: u32| theirs.keep.get(m as usize).copied().unwrap_or(false);
+        let others = ours
+            .kept_models
+            .iter()
+            .copied()
+            .filter(|&m| !(theirs_kept(m) && in_range(m)))
+            .collect();
+        Some(RowsOfLastLayout {
+            layout,
+            created,
+            others,
+        })
     }
 
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for

@@ -154,6 +154,9 @@ impl Engine {
         if made && !crate::views::economies::prepare_leaderboards_step(self, options, budget)? {
             return Ok(None);
         }
+        if !crate::views::economies::prepare_period_measures_step(self, options, budget)? {
+            return Ok(None);
+        }
         if !crate::views::economies::prepare_all_size_pairs_step(self, options, budget)? {
             return Ok(None);
         }

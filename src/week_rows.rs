@@ -85,6 +85,67 @@ impl WeekRows {
         }
     }
 
+    /// [`WeekRows::counted`] of the models created in the weeks `created` (each end included;
+    /// `None`: no bound on that side): the buckets of a week are in order of age, so these are one
+    /// slice. Both ends open is `counted`. `None` when the layout cannot tell: without a window
+    /// and with a bound, since bucket 0 (rows before the creation week) holds every creation week.
+    pub fn counted_created(
+        &self,
+        week: i32,
+        window: Option<u32>,
+        created: (Option<i32>, Option<i32>),
+    ) -> Option<&[u32]> {
+        let l = match (window, created) {
+            (_, (None, None)) => return Some(self.counted(week, window)),
+            (None, _) => return None,
+            (Some(l), _) => l as i64,
+        };
+        let Some((from, _)) = self.counted_range(week, window) else {
+            return Some(&[]);
+        };
+        // Ages 0 to L − 1 (buckets 1 to L), of creation weeks `created`: age = week − creation.
+        let largest = self.ages as i64 - 3;
+        let youngest = created.1.map_or(0, |c| (week as i64 - c as i64).max(0));
+        let oldest = created
+            .0
+            .map_or(l - 1, |c| (week as i64 - c as i64).min(l - 1))
+            .min(largest);
+        if youngest > oldest {
+            return Some(&[]);
+        }
+        let (a, z) = (from + youngest as usize, from + oldest as usize + 1);
+        match (self.start.get(a), self.start.get(z)) {
+            (Some(&a), Some(&z)) => Some(self.downloads.get(a as usize..z as usize).unwrap_or(&[])),
+            _ => Some(&[]),
+        }
+    }
+
+    /// The week slots of each of `periods` periods, where week `first_week + k` is in period
+    /// `period_of[k]` (weeks of the layout outside the map are in none): what
+    /// [`UnitWeekMeasuresBuild::over_periods`] measures. A period's weeks are consecutive.
+    pub fn period_slots(
+        &self,
+        first_week: i32,
+        period_of: &[u32],
+        periods: usize,
+    ) -> Vec<std::ops::Range<usize>> {
+        let mut slots = vec![0..0; periods];
+        for k in 0..self.weeks {
+            let at = (self.first_week as i64 + k as i64 - first_week as i64)
+                .try_into()
+                .ok();
+            let p = at.and_then(|at: usize| period_of.get(at)).map(|&p| p as usize);
+            if let Some(range) = p.and_then(|p| slots.get_mut(p)) {
+                *range = if range.start == range.end {
+                    k..k + 1
+                } else {
+                    range.start..k + 1
+                };
+            }
+        }
+        slots
+    }
+
     /// The entries of bucket `b` (empty outside the layout).
     fn bucket_entries(&self, b: usize) -> std::ops::Range<usize> {
         match (self.start.get(b), self.start.get(b + 1)) {
@@ -186,6 +247,8 @@ pub struct UnitWeekMeasuresBuild {
     growing: GrowingCounts,
     by_window: Vec<Vec<Measures>>,
     all: Vec<Measures>,
+    /// The week slots of each period measured (`None`: each week its own period).
+    periods: Option<Vec<std::ops::Range<usize>>>,
 }
 
 /// The flag of an entry whose model splits its credit (see [`UnitWeekMeasuresBuild`]).
@@ -214,7 +277,24 @@ impl UnitWeekMeasuresBuild {
             growing: GrowingCounts::default(),
             by_window: Vec::new(),
             all: Vec::new(),
+            periods: None,
         })
+    }
+
+    /// [`UnitWeekMeasuresBuild::new`] measuring periods of weeks (months, quarters …) instead of
+    /// weeks: `periods` gives each period's week slots of `layout` (week `first_week + k` is slot
+    /// `k`; consecutive). A window of L weeks counts, in every week of a period, the rows of ages
+    /// 0 to L − 1: after rank L of all its weeks, each unit's value is its downloads in the
+    /// period under that window. Read with [`WeekMeasures::get_period`].
+    pub fn over_periods(
+        layout: &WeekRows,
+        units: usize,
+        models: usize,
+        periods: Vec<std::ops::Range<usize>>,
+    ) -> Option<UnitWeekMeasuresBuild> {
+        let mut build = UnitWeekMeasuresBuild::new(layout, units, models)?;
+        build.periods = Some(periods);
+        Some(build)
     }
 
     /// Does at most `budget` kept models' worth of work (at least one model or week). `Some` with
@@ -259,11 +339,16 @@ impl UnitWeekMeasuresBuild {
         }
         let mut visited = 0;
         let quota = budget.max(1).saturating_mul(ENTRIES_PER_MODEL);
-        while self.next < layout.weeks && visited < quota {
-            visited += self.measure_week(layout, credits, self.next);
+        let count = self.periods.as_ref().map_or(layout.weeks, Vec::len);
+        while self.next < count && visited < quota {
+            let weeks = match &self.periods {
+                Some(p) => p.get(self.next).cloned().unwrap_or(0..0),
+                None => self.next..self.next + 1,
+            };
+            visited += self.measure_weeks(layout, credits, self.next, weeks);
             self.next += 1;
         }
-        if self.next < layout.weeks {
+        if self.next < count {
             return None;
         }
         self.entry_credit = Vec::new();
@@ -271,19 +356,31 @@ impl UnitWeekMeasuresBuild {
         Some(WeekMeasures::of(layout, by_window, all))
     }
 
-    /// Measures week slot `k` for every window; returns its entries.
-    fn measure_week(&mut self, layout: &WeekRows, credits: &Credits, k: usize) -> usize {
+    /// Measures period `p` (its week slots `weeks`; a week slot when each week is its own
+    /// period) for every window; returns its entries.
+    fn measure_weeks(
+        &mut self,
+        layout: &WeekRows,
+        credits: &Credits,
+        p: usize,
+        weeks: std::ops::Range<usize>,
+    ) -> usize {
         let ages = layout.ages;
-        let base = k * ages;
-        let bounds = |b: usize| layout.bucket_entries(base + b);
-        let last_age = layout.last_age_bucket(k);
-        let stamp = k as u32 + 1;
+        let bounds = |k: usize, b: usize| layout.bucket_entries(k * ages + b);
+        let last_age = weeks
+            .clone()
+            .map(|k| layout.last_age_bucket(k))
+            .max()
+            .unwrap_or(0);
+        let stamp = p as u32 + 1;
         self.growing.clear();
         let mut by_window = Vec::with_capacity(last_age + 1);
         by_window.push(self.growing.measures());
-        // In order of rank: buckets 1.. then bucket 0.
+        // In order of rank: buckets 1.. then bucket 0, of every week of the period.
+        let mut entries = 0;
         for b in (1..ages).chain(std::iter::once(0)) {
-            for e in bounds(b) {
+            for e in weeks.clone().flat_map(|k| bounds(k, b)) {
+                entries += 1;
                 let (Some(&credit), Some(&d)) = (self.entry_credit.get(e), layout.downloads.get(e)) else {
                     continue;
                 };
@@ -305,7 +402,7 @@ impl UnitWeekMeasuresBuild {
         }
         self.all.push(self.growing.measures());
         self.by_window.push(by_window);
-        bounds(0).start.abs_diff(bounds(ages - 1).end)
+        entries
     }
 
     /// Adds `x` to unit `u`'s value of the week stamped `stamp`.
@@ -508,6 +605,12 @@ impl WeekMeasures {
     /// Whether these were made from `layout` (its weeks and ages).
     pub fn fits(&self, layout: &WeekRows) -> bool {
         (self.first_week, self.ages, self.all.len()) == (layout.first_week, layout.ages, layout.weeks)
+    }
+
+    /// The measures of period `p` under `window`, of measures made over periods
+    /// ([`UnitWeekMeasuresBuild::over_periods`]); `None` for a period beyond them.
+    pub fn get_period(&self, p: usize, window: Option<u32>) -> Option<Measures> {
+        self.get(self.first_week.checked_add(i32::try_from(p).ok()?)?, window)
     }
 
     /// The measures of `week` under `window`: at the model level what
@@ -919,6 +1022,34 @@ mod tests {
     }
 
     #[test]
+    fn counted_rows_of_creation_weeks_by_hand() {
+        // The hand example. Week 12: m0 (created in week 10) 3, m1 (11) 20, m3 (12) 1000.
+        let (rows, created) = hand_example();
+        let w = WeekRows::build(&rows, &created, &[0, 1, 2, 3]).unwrap();
+        let of = |week, window, from, to| w.counted_created(week, window, (from, to)).map(sorted);
+        assert_eq!(of(12, Some(52), Some(11), None), Some(vec![20, 1000]));
+        assert_eq!(of(12, Some(52), None, Some(11)), Some(vec![3, 20]));
+        assert_eq!(of(12, Some(52), Some(11), Some(11)), Some(vec![20]));
+        assert_eq!(of(12, Some(52), Some(13), None), Some(vec![]));
+        assert_eq!(of(12, Some(52), Some(-100), None), Some(vec![3, 20, 1000]));
+        // The window counts ages 0 (m3) and 1 (m1) only.
+        assert_eq!(of(12, Some(1), Some(11), None), Some(vec![1000]));
+        assert_eq!(of(12, Some(2), Some(11), None), Some(vec![20, 1000]));
+        assert_eq!(of(12, Some(2), None, Some(11)), Some(vec![20]));
+        // Week 13: m0 4, m3 2000 (m2 has no creation week: a window never counts it).
+        assert_eq!(of(13, Some(52), Some(10), Some(12)), Some(vec![4, 2000]));
+        assert_eq!(of(13, Some(52), Some(11), Some(12)), Some(vec![2000]));
+        assert_eq!(of(10, Some(52), Some(10), None), Some(vec![1]));
+        assert_eq!(of(9, Some(52), Some(10), None), Some(vec![]));
+        assert_eq!(of(14, Some(52), None, Some(12)), Some(vec![]));
+        // Unbounded: `counted`, with a window or without. A bound without a window: no answer
+        // (week 10 holds m1's row before its creation in the same bucket as any other's).
+        assert_eq!(of(12, None, None, None), Some(vec![3, 20, 1000]));
+        assert_eq!(of(10, None, None, None), Some(vec![1, 5, 100]));
+        assert_eq!(of(12, None, Some(11), None), None);
+    }
+
+    #[test]
     fn week_measures_of_every_window_by_hand() {
         // The hand example's measures per week and window, worked out from its rows, then every
         // week (and weeks outside) and window against measuring `counted` (bit for bit), built in
@@ -1095,6 +1226,60 @@ mod tests {
         assert_eq!(values(12, Some(1)), of(&[]));
         assert_eq!(values(13, None), of(&[4, 200]));
         assert_eq!(values(13, Some(4)), of(&[4]));
+    }
+
+    #[test]
+    fn period_measures_by_hand() {
+        // The hand example measured over two periods, weeks 10–11 and 12–13, of a map that starts
+        // at week 9 (outside the layout) and has a third period (week 14) without rows. Each
+        // model its own unit, then m0, m1 and m3 of unit 0 and m2 of unit 1. Sums from the rows
+        // listed above.
+        let (rows, created) = hand_example();
+        let kept = [0, 1, 2, 3];
+        let layout = WeekRows::build(&rows, &created, &kept).unwrap();
+        let slots = layout.period_slots(9, &[0, 0, 0, 1, 1, 2], 3);
+        assert_eq!(slots, vec![0..2, 2..4, 0..0]);
+        for (units, budget) in [([0, 1, 2, 3], 1), ([0, 1, 2, 3], 1000), ([0, 0, 1, 0], 2)] {
+            let mut credits = Credits {
+                by_model_offsets: vec![0],
+                ..Default::default()
+            };
+            for u in units {
+                credits.by_model_unit.push(u);
+                credits.by_model_weight.push(1.0);
+                credits.by_model_offsets.push(credits.by_model_unit.len() as u32);
+            }
+            let mut build = UnitWeekMeasuresBuild::over_periods(&layout, 4, 4, slots.clone()).unwrap();
+            let measures = loop {
+                if let Some(done) = build.step(&layout, &rows, &created, &kept, &credits, budget) {
+                    break done;
+                }
+            };
+            let values = |p, window| measures.get_period(p, window);
+            if units == [0, 1, 2, 3] {
+                // Weeks 10–11: m0 1 (age 0) + 2 (age 1), m1 5 (before creation) + 10 (age 0),
+                // m2 100 (no creation week).
+                assert_eq!(values(0, Some(1)), of(&[1, 10]));
+                assert_eq!(values(0, Some(2)), of(&[3, 10]));
+                assert_eq!(values(0, None), of(&[3, 15, 100]));
+                // Weeks 12–13: m0 3 (age 2) + 4 (age 3), m1 20 (age 1), m2 200, m3 1000 + 2000
+                // (ages 0 and 1).
+                assert_eq!(values(1, Some(1)), of(&[1000]));
+                assert_eq!(values(1, Some(2)), of(&[20, 3000]));
+                assert_eq!(values(1, Some(3)), of(&[3, 20, 3000]));
+                assert_eq!(values(1, Some(4)), of(&[7, 20, 3000]));
+                assert_eq!(values(1, Some(500)), of(&[7, 20, 3000]));
+                assert_eq!(values(1, None), of(&[7, 20, 200, 3000]));
+            } else {
+                assert_eq!(values(0, Some(2)), of(&[13]));
+                assert_eq!(values(0, None), of(&[18, 100]));
+                assert_eq!(values(1, Some(2)), of(&[3020]));
+                assert_eq!(values(1, None), of(&[200, 3027]));
+            }
+            assert_eq!(values(2, Some(52)), of(&[]));
+            assert_eq!(values(2, None), of(&[]));
+            assert_eq!(values(3, None), None);
+        }
     }
 
     #[test]

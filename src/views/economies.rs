@@ -313,8 +313,9 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     // filter, level and attribution, when they are there; at the model level with direct
     // attribution, while they are being made, each week's counted values as one slice of the kept
     // rows in week and age order.
+    // Coarser periods: those `prepare` made over the same periods, when it did.
     let table = match (periods.is_weekly(), ctx.options.level, ctx.options.attribution) {
-        (false, _, _) => None,
+        (false, level, _) => ctx.cache.period_measures(ctx.options, level, &periods),
         (true, Level::Model, Attribution::Direct) => ctx.week_measures(),
         (true, _, _) => ctx.unit_week_measures(),
     };
@@ -323,12 +324,17 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
         _ => None,
     };
     let m: Vec<_> = if let Some(table) = table {
+        let weekly = periods.is_weekly();
         (0..np)
             .map(|p| {
                 let week = periods.first_week + p as i32;
-                table
-                    .get(week, ctx.options.window_weeks)
-                    .unwrap_or_else(|| measures_of_counts(&mut []))
+                let window = ctx.options.window_weeks;
+                let measures = if weekly {
+                    table.get(week, window)
+                } else {
+                    table.get_period(p, window)
+                };
+                measures.unwrap_or_else(|| measures_of_counts(&mut []))
             })
             .collect()
     } else if let Some(rows) = layout {
@@ -345,6 +351,13 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
         // Each kept model's row is a value of its week.
         let mut m = Vec::with_capacity(np);
         ctx.for_each_week_of_model_values(&periods, |_, values| m.push(measures_of_counts(values)));
+        m
+    } else if let Some(m) = {
+        let mut m = Vec::with_capacity(np);
+        let counted = ctx
+            .for_each_week_of_unit_values(&credits, &periods, |_, values| m.push(measures_of_counts(values)));
+        counted.then_some(m)
+    } {
         m
     } else {
         let mut values = ctx.cache.period_values(np);
@@ -688,6 +701,39 @@ pub fn prepare_all_label_sets_step(engine: &Engine, budget: usize) -> Result<boo
         labels.each(m, |k| out.push(k as u32))
     });
     Ok(incidence_attributes().all(|n| cache.made_all_label_sets(n).is_some()))
+}
+
+/// The periods longer than a week and the levels whose concentration measures `prepare` makes
+/// for every window length (direct attribution): the boxes of many units, which otherwise read
+/// every kept model's rows after a change of granularity.
+const PERIOD_MEASURES: [(Granularity, Level); 2] = [
+    (Granularity::Month, Level::Model),
+    (Granularity::Month, Level::Developer),
+];
+
+/// Makes a slice (`budget` kept models' worth) of the concentration measures over the periods
+/// of [`PERIOD_MEASURES`] for the population filter and week range of `options` (see
+/// [`crate::aggregate::EconomiesCache::prepare_period_measures_step`]). Whether all are made
+/// (nothing to make with root attribution).
+pub fn prepare_period_measures_step(engine: &Engine, options: &Options, budget: usize) -> Result<bool> {
+    if options.attribution != Attribution::Direct {
+        return Ok(true);
+    }
+    let ctx = Context::new(engine, options)?;
+    for (granularity, level) in PERIOD_MEASURES {
+        let periods = ctx.periods_of(granularity)?;
+        let step = engine.economies().prepare_period_measures_step(
+            &engine.snapshot,
+            options,
+            level,
+            &periods,
+            budget,
+        )?;
+        if step.is_none() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The levels of the dashboard's leaderboards (the map is the country one), for which `prepare`
@@ -2113,6 +2159,179 @@ mod tests {
                 assert_eq!(got("top100"), col(|m| m.top100), "{all:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_new_filter_takes_most_of_its_model_rows_from_the_last_layout() {
+        // Prepared for the default filter, the model-level concentration of other filters (drawn
+        // before `prepare` lays them out) takes the rows of the last layout that they keep
+        // whole: against an engine that never prepared, bit for bit, in the generated order and
+        // grouped by developer.
+        let generated = crate::import::synthetic::generate(3000, 7).unwrap();
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot.clone());
+            let fresh = Engine::new(snapshot);
+            assert!(engine.prepare(&Options::default()).unwrap());
+            // Each filter, and whether it takes rows from the layout.
+            let filters: [(&[(&str, &str)], bool); 11] = [
+                (&[("min-downloads", "100")], true),
+                (&[("min-downloads", "0"), ("window-weeks", "13")], true),
+                (&[("min-downloads", "50"), ("no-window", "")], true),
+                (
+                    &[
+                        ("min-downloads", "100"),
+                        ("from", "2023-06-01"),
+                        ("to", "2024-10-31"),
+                    ],
+                    true,
+                ),
+                (&[("created-from", "2023-06-14")], true),
+                (&[("created-to", "2024-03-10"), ("window-weeks", "26")], true),
+                (
+                    &[
+                        ("created-from", "2023-02-01"),
+                        ("created-to", "2024-03-10"),
+                        ("min-downloads", "100"),
+                    ],
+                    true,
+                ),
+                // Part of some creation week's models in the layout: the rows are read.
+                (&[("created-from", "2023-06-14"), ("no-window", "")], false),
+                (&[("min-downloads", "1000")], false),
+                (&[("where", "org_type=startup")], false),
+                (&[("min-downloads", "200")], false),
+            ];
+            let mut few_others = false;
+            for (pairs, taken) in filters {
+                let mut all = pairs.to_vec();
+                all.push(("level", "model"));
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                let ctx = Context::new(&engine, &options).unwrap();
+                let from_layout = ctx.rows_of_last_layout();
+                assert_eq!(from_layout.is_some(), taken, "{all:?}");
+                if let Some(d) = &from_layout {
+                    let kept = &ctx.mask.kept_models;
+                    assert!(d.others.len() < kept.len(), "{all:?}");
+                    assert!(d.others.iter().all(|&m| ctx.kept(m as usize)), "{all:?}");
+                    few_others |= d.others.len() * 10 < kept.len();
+                }
+                assert_eq!(
+                    run(&engine, "concentration", &options).unwrap(),
+                    run(&fresh, "concentration", &options).unwrap(),
+                    "{all:?}"
+                );
+            }
+            assert!(few_others, "a creation range takes most rows");
+        }
+    }
+
+    #[test]
+    fn month_measures_give_the_reports_of_a_fresh_engine() {
+        // Prepared, the monthly concentration at the model and developer levels reads measures
+        // made over months from the week-order layout: against an engine that never prepared,
+        // bit for bit, for the layout tests' option sets (filters, week ranges) under four
+        // windows, in the generated order and grouped by developer.
+        let generated = crate::import::synthetic::generate(3000, 7).unwrap();
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot.clone());
+            let fresh = Engine::new(snapshot);
+            for pairs in LAYOUT_OPTION_SETS {
+                let options = Options::from_pairs(pairs.iter().copied()).unwrap();
+                assert!(engine.prepare(&options).unwrap(), "{pairs:?}");
+                for level in [Level::Model, Level::Developer] {
+                    for window in [Some(1), Some(5), None] {
+                        let monthly = Options {
+                            level,
+                            granularity: Granularity::Month,
+                            window_weeks: window,
+                            ..options.clone()
+                        };
+                        let ctx = Context::new(&engine, &monthly).unwrap();
+                        let periods = ctx.periods().unwrap();
+                        assert!(!periods.is_weekly() && periods.len() > 3, "{pairs:?}");
+                        assert!(ctx.cache.period_measures(&monthly, level, &periods).is_some());
+                        let report = run(&engine, "concentration", &monthly).unwrap();
+                        assert_eq!(
+                            report,
+                            run(&fresh, "concentration", &monthly).unwrap(),
+                            "{pairs:?} {level:?} {window:?}"
+                        );
+                        let units = f64s(&report, "concentration", "units");
+                        assert!(units.iter().any(|u| u.is_some_and(|u| u > 1.0)), "{pairs:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn unit_week_counts_equal_the_unit_sums() {
+        // The developers' weekly sums added as whole numbers, unit by unit, against the pass of
+        // `for_each_unit_period` (floats), as sorted lists per week and as measures, bit for bit:
+        // in the generated order and grouped by developer, over the layout tests' option sets.
+        let generated = crate::import::synthetic::generate(3000, 7).unwrap();
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot);
+            for pairs in LAYOUT_OPTION_SETS {
+                let mut all = pairs.to_vec();
+                all.push(("level", "developer"));
+                let options = Options::from_pairs(all.iter().copied()).unwrap();
+                let ctx = Context::new(&engine, &options).unwrap();
+                let credits = ctx.credits();
+                let periods = ctx.periods().unwrap();
+                let mut want = vec![Vec::new(); periods.len()];
+                ctx.for_each_unit_period(&credits, &periods, None, |_, p, v| want[p].push(v));
+                let mut got = vec![Vec::new(); periods.len()];
+                let mut measured = Vec::new();
+                assert!(ctx.unit_by_unit_week_values(&credits, &periods, |p, v| {
+                    got[p] = v.iter().map(|&x| x as f64).collect();
+                    measured.push(measures_of_counts(v));
+                }));
+                let want_measures: Vec<Measures> = want.iter_mut().map(|v| measures(v)).collect();
+                for (g, w) in got.iter_mut().zip(&mut want) {
+                    g.sort_by(f64::total_cmp);
+                    w.sort_by(f64::total_cmp);
+                }
+                assert!(want.iter().any(|v| v.len() > 1), "{all:?}");
+                assert_eq!(got, want, "{all:?}");
+                assert_eq!(measured, want_measures, "{all:?}");
+            }
+            // Root attribution splits some models' credit: not whole, so not counted this way.
+            let root = Options::from_pairs([("level", "developer"), ("attribution", "root")]).unwrap();
+            let ctx = Context::new(&engine, &root).unwrap();
+            let credits = ctx.credits();
+            if credits.weight.iter().any(|&w| w != 1.0) {
+                assert!(!ctx.unit_by_unit_week_values(&credits, &ctx.periods().unwrap(), |_, _| panic!()));
+            }
+        }
+    }
+
+    #[test]
+    fn a_unit_week_of_2_to_the_32_downloads_is_left_to_the_floats() {
+        // Two models of developer "a" with 3 000 000 000 downloads each in one week: 6e9 does not
+        // fit a u32, so the whole-number pass gives up (and calls nothing), and the report sums
+        // the floats: 6e9 plus "b"'s 7 that week.
+        let w = week_of_day(days_from_civil(2024, 12, 9));
+        let engine = Engine::new(Snapshot {
+            id: ["a/x", "a/y", "b/z"].iter().collect::<Strings>(),
+            author: Categorical::from_options(["a", "a", "b"].map(Some)),
+            created: vec![day_of_week_index(w); 3],
+            base_offsets: vec![0; 4],
+            weekly_offsets: vec![0, 1, 2, 4],
+            weekly_week: vec![w as u16, w as u16, w as u16, w as u16 + 1],
+            weekly_downloads: vec![3_000_000_000, 3_000_000_000, 7, 9],
+            ..Default::default()
+        });
+        let options = Options::from_pairs([("level", "developer"), ("min-downloads", "0")]).unwrap();
+        let ctx = Context::new(&engine, &options).unwrap();
+        let periods = ctx.periods().unwrap();
+        assert!(!ctx.unit_by_unit_week_values(&ctx.credits(), &periods, |_, _| panic!("called")));
+        let r = run(&engine, "concentration", &options).unwrap();
+        assert_eq!(
+            f64s(&r, "concentration", "total"),
+            vec![Some(6e9 + 7.0), Some(9.0)]
+        );
+        assert_eq!(f64s(&r, "concentration", "units"), vec![Some(2.0), Some(1.0)]);
     }
 
     /// Makes the weekly measures at the options' level under `attribution` in one go; whether
