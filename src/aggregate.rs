@@ -287,6 +287,8 @@ fn mask_key(options: &Options) -> MaskKey {
 /// Another population filter's week rows that hold most of a filter's counted rows
 /// ([`Context::rows_of_last_layout`]).
 pub struct RowsOfLastLayout {
+    /// The population filter of the layout.
+    filter: MaskKey,
     pub layout: Rc<WeekRows>,
     /// The creation weeks (each end included; `None`: unbounded) whose models in the layout
     /// are all kept.
@@ -739,15 +741,26 @@ impl EconomiesCache {
         }
     }
 
+    /// The weekly sums per unit of `level` made last ([`EconomiesCache::unit_week_sums`]),
+    /// whichever population filter they are of, when made from `layout`, with that filter.
+    fn last_unit_week_sums(&self, level: Level, layout: &WeekRows) -> Option<(MaskKey, Rc<WeekGroupSums>)> {
+        match &*self.unit_week_sums.borrow() {
+            Some(((k, Groups::Units(l)), GroupSumsState::Done(Some(u)))) if *l == level && u.fits(layout) => {
+                Some((k.clone(), u.clone()))
+            }
+            _ => None,
+        }
+    }
+
     /// The week rows made last, whichever population filter they are of, with that filter's
     /// models: a new filter's first drawing can take most of its rows from them
     /// ([`Context::for_each_week_of_model_values`]) while `prepare` lays out its own.
-    fn last_week_rows(&self, s: &Snapshot) -> Option<(Rc<ModelMask>, Rc<WeekRows>)> {
+    fn last_week_rows(&self, s: &Snapshot) -> Option<(MaskKey, Rc<ModelMask>, Rc<WeekRows>)> {
         let (key, rows) = match &*self.week_rows.borrow() {
             Some((k, WeekRowsState::Done(Some(w)))) => (k.clone(), w.clone()),
             _ => return None,
         };
-        let (min, where_, created_from, created_to) = key;
+        let (min, where_, created_from, created_to) = key.clone();
         let options = Options {
             min_downloads: f64::from_bits(min),
             where_,
@@ -755,7 +768,7 @@ impl EconomiesCache {
             created_to,
             ..Options::default()
         };
-        Some((self.mask(s, &options).ok()?, rows))
+        Some((key, self.mask(s, &options).ok()?, rows))
     }
 
     /// Makes the rows of the models the population filter of `options` keeps in week and age
@@ -2180,6 +2193,34 @@ impl<'a> Context<'a> {
                     dense[u * np + p] = x as f64;
                 }
             }
+        } else if let Some((from_layout, sums)) = self.unit_sums_of_last_layout(units, multiplicity) {
+            // A new filter: the last filter's weekly sums of the creation weeks it keeps whole,
+            // and the rows of its other models.
+            let groups = sums.groups();
+            let mut block = vec![0u64; np * groups];
+            for (k, &p) in periods.period_of.iter().enumerate() {
+                let p = p as usize;
+                if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
+                    let week = periods.first_week + k as i32;
+                    sums.add_week_created(week, self.options.window_weeks, from_layout.created, cells);
+                }
+            }
+            for (p, cells) in block.chunks_exact(groups).enumerate() {
+                for (u, &x) in cells.iter().take(units).enumerate() {
+                    dense[u * np + p] = x as f64;
+                }
+            }
+            let weekly = periods.is_weekly();
+            for &m in &from_layout.others {
+                let (weeks, downloads) = self.counted_rows(m as usize);
+                let (us, ws) = credits.of_model(m as usize);
+                for (&u, &w) in us.iter().zip(ws) {
+                    let base = u as usize * np;
+                    if let Some(row) = dense.get_mut(base..base + np) {
+                        add_rows(row, periods, weekly, weeks, downloads, w);
+                    }
+                }
+            }
         } else {
             self.add_dense_rows(credits, periods, multiplicity, &mut dense);
         }
@@ -2190,6 +2231,30 @@ impl<'a> Context<'a> {
             *x = 0.0; // the partitioned pass expects a zeroed block
         }
         *self.cache.dense.borrow_mut() = dense;
+    }
+
+    /// The last population filter's weekly sums per unit of the options' level and its week rows
+    /// ([`Context::rows_of_last_layout`]), when this filter can take most of its sums from them:
+    /// direct attribution, no resampling, units `units`, and at most a quarter of the kept models
+    /// outside them (a creation range; not a minimum of downloads much lower than the last).
+    pub fn unit_sums_of_last_layout(
+        &self,
+        units: usize,
+        multiplicity: Option<&[u32]>,
+    ) -> Option<(RowsOfLastLayout, Rc<WeekGroupSums>)> {
+        if multiplicity.is_some() || self.options.attribution != Attribution::Direct {
+            return None;
+        }
+        let from_layout = self.rows_of_last_layout()?;
+        // The rows pass takes every kept model's total on the way, which the views' notes read
+        // next: with many other models (a much lower minimum) it costs less than both passes.
+        if from_layout.others.len() * 4 > self.mask.kept_models.len() {
+            return None;
+        }
+        let (filter, sums) = self
+            .cache
+            .last_unit_week_sums(self.options.level, &from_layout.layout)?;
+        (filter == from_layout.filter && sums.groups() == units + 1).then_some((from_layout, sums))
     }
 
     /// The row pass of [`Context::dense_units`]: adds each counted row, times its model's weight,
@@ -2742,7 +2807,7 @@ impl<'a> Context<'a> {
         if self.week_rows().is_some() || self.fallback {
             return None;
         }
-        let (theirs, layout) = self.cache.last_week_rows(self.s)?;
+        let (filter, theirs, layout) = self.cache.last_week_rows(self.s)?;
         let day = |d: &Option<String>| d.as_deref().and_then(|d| parse_date(d).ok());
         let created = (
             day(&self.options.created_from).map(|d| week_of_day(d) + 1),
@@ -2774,6 +2839,7 @@ impl<'a> Context<'a> {
             .filter(|&m| !(theirs_kept(m) && in_range(m)))
             .collect();
         Some(RowsOfLastLayout {
+            filter,
             layout,
             created,
             others,

@@ -772,6 +772,42 @@ impl WeekGroupSums {
         self.add_slot(self.slot_of_week(week as i64), window, out)
     }
 
+    /// [`WeekGroupSums::add_week`] of the models created in the weeks `created` (each end
+    /// included; `None`: no bound on that side), as [`WeekRows::counted_created`]. `false`, having
+    /// added nothing, without a window and with a bound.
+    pub fn add_week_created(
+        &self,
+        week: i32,
+        window: Option<u32>,
+        created: (Option<i32>, Option<i32>),
+        out: &mut [u64],
+    ) -> bool {
+        let l = match (window, created) {
+            (_, (None, None)) => {
+                self.add_week(week, window, out);
+                return true;
+            }
+            (None, _) => return false,
+            (Some(l), _) => l as i64,
+        };
+        let rows = self.slot_rows(self.slot_of_week(week as i64));
+        // Rows 1.. of the slot hold ages 0 up to its oldest with rows; the last, no creation week.
+        let youngest = created.1.map_or(0, |c| (week as i64 - c as i64).max(0));
+        let oldest = created.0.map_or(l - 1, |c| (week as i64 - c as i64).min(l - 1));
+        let from = rows.start as i64 + 1 + youngest;
+        let to = (rows.start as i64 + 2 + oldest).min(rows.end as i64 - 1);
+        let g = self.groups;
+        if from < to {
+            let cells = self.sums.get(from as usize * g..to as usize * g).unwrap_or(&[]);
+            for row in cells.chunks_exact(g.max(1)) {
+                for (x, &v) in out.iter_mut().zip(row) {
+                    *x += v;
+                }
+            }
+        }
+        true
+    }
+
     /// Adds to `out[g]` (one per group) group `g`'s downloads that count in slot `s`: every row
     /// without a window (`None`), those of ages `0..window` with one. Nothing outside the sums.
     pub fn add_slot(&self, s: usize, window: Option<u32>, out: &mut [u64]) {

@@ -2165,7 +2165,7 @@ mod tests {
     fn a_new_filter_takes_most_of_its_model_rows_from_the_last_layout() {
         // Prepared for the default filter, the model-level concentration of other filters (drawn
         // before `prepare` lays them out) takes the rows of the last layout that they keep
-        // whole: against an engine that never prepared, bit for bit, in the generated order and
+        // whole, and the country level the weekly sums per country: against an engine that never prepared, bit for bit, in the generated order and
         // grouped by developer.
         let generated = crate::import::synthetic::generate(3000, 7).unwrap();
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
@@ -2201,7 +2201,7 @@ mod tests {
                 (&[("where", "org_type=startup")], false),
                 (&[("min-downloads", "200")], false),
             ];
-            let mut few_others = false;
+            let (mut few_others, mut country_sums_taken) = (false, false);
             for (pairs, taken) in filters {
                 let mut all = pairs.to_vec();
                 all.push(("level", "model"));
@@ -2220,8 +2220,39 @@ mod tests {
                     run(&fresh, "concentration", &options).unwrap(),
                     "{all:?}"
                 );
+                // The countries' sums too: the last filter's weekly sums of the creation weeks
+                // it keeps whole, and the other models' rows.
+                let country = Options {
+                    level: Level::Country,
+                    ..options.clone()
+                };
+                let ctx = Context::new(&engine, &country).unwrap();
+                let units = ctx.credits().units();
+                let few = ctx
+                    .rows_of_last_layout()
+                    .is_some_and(|d| d.others.len() * 4 <= ctx.mask.kept_models.len());
+                assert_eq!(
+                    ctx.unit_sums_of_last_layout(units, None).is_some(),
+                    few,
+                    "{all:?}"
+                );
+                country_sums_taken |= few;
+                for granularity in [Granularity::Week, Granularity::Month] {
+                    let options = Options {
+                        granularity,
+                        ..country.clone()
+                    };
+                    for view in ["concentration", "shares"] {
+                        assert_eq!(
+                            run(&engine, view, &options).unwrap(),
+                            run(&fresh, view, &options).unwrap(),
+                            "{view} {granularity:?} {all:?}"
+                        );
+                    }
+                }
             }
             assert!(few_others, "a creation range takes most rows");
+            assert!(country_sums_taken);
         }
     }
 
