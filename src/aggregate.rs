@@ -2383,6 +2383,9 @@ impl<'a> Context<'a> {
             return false;
         }
         let (first, np) = (periods.first_week, periods.len());
+        if np == 0 {
+            return true; // no period to measure
+        }
         let mut lists = std::mem::take(&mut *self.cache.week_unit_values.borrow_mut());
         lists.iter_mut().for_each(Vec::clear);
         lists.resize_with(np, Vec::new);

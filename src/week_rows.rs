@@ -249,6 +249,10 @@ pub struct UnitWeekMeasuresBuild {
     all: Vec<Measures>,
     /// The week slots of each period measured (`None`: each week its own period).
     periods: Option<Vec<std::ops::Range<usize>>>,
+    /// The next rank of the period being measured (a period may take several slices: a month
+    /// of a large snapshot is too long for one), and its measures so far.
+    rank: usize,
+    window_measures: Vec<Measures>,
 }
 
 /// The flag of an entry whose model splits its credit (see [`UnitWeekMeasuresBuild`]).
@@ -278,6 +282,8 @@ impl UnitWeekMeasuresBuild {
             by_window: Vec::new(),
             all: Vec::new(),
             periods: None,
+            rank: 0,
+            window_measures: Vec::new(),
         })
     }
 
@@ -345,8 +351,11 @@ impl UnitWeekMeasuresBuild {
                 Some(p) => p.get(self.next).cloned().unwrap_or(0..0),
                 None => self.next..self.next + 1,
             };
-            visited += self.measure_weeks(layout, credits, self.next, weeks);
-            self.next += 1;
+            let (entries, done) = self.measure_weeks(layout, credits, self.next, weeks, quota - visited);
+            visited += entries;
+            if done {
+                self.next += 1;
+            }
         }
         if self.next < count {
             return None;
@@ -357,14 +366,17 @@ impl UnitWeekMeasuresBuild {
     }
 
     /// Measures period `p` (its week slots `weeks`; a week slot when each week is its own
-    /// period) for every window; returns its entries.
+    /// period) for every window, from rank `self.rank` on, until it is done or `quota` entries
+    /// are visited (then it resumes at the next call); returns the entries visited and whether
+    /// the period is done.
     fn measure_weeks(
         &mut self,
         layout: &WeekRows,
         credits: &Credits,
         p: usize,
         weeks: std::ops::Range<usize>,
-    ) -> usize {
+        quota: usize,
+    ) -> (usize, bool) {
         let ages = layout.ages;
         let bounds = |k: usize, b: usize| layout.bucket_entries(k * ages + b);
         let last_age = weeks
@@ -373,12 +385,15 @@ impl UnitWeekMeasuresBuild {
             .max()
             .unwrap_or(0);
         let stamp = p as u32 + 1;
-        self.growing.clear();
-        let mut by_window = Vec::with_capacity(last_age + 1);
-        by_window.push(self.growing.measures());
+        if self.rank == 0 {
+            self.growing.clear();
+            self.window_measures = Vec::with_capacity(last_age + 1);
+            self.window_measures.push(self.growing.measures());
+        }
         // In order of rank: buckets 1.. then bucket 0, of every week of the period.
         let mut entries = 0;
-        for b in (1..ages).chain(std::iter::once(0)) {
+        while self.rank < ages {
+            let b = if self.rank + 1 < ages { self.rank + 1 } else { 0 };
             for e in weeks.clone().flat_map(|k| bounds(k, b)) {
                 entries += 1;
                 let (Some(&credit), Some(&d)) = (self.entry_credit.get(e), layout.downloads.get(e)) else {
@@ -397,12 +412,17 @@ impl UnitWeekMeasuresBuild {
                 }
             }
             if (1..=last_age).contains(&b) {
-                by_window.push(self.growing.measures());
+                self.window_measures.push(self.growing.measures());
+            }
+            self.rank += 1;
+            if entries >= quota && self.rank < ages {
+                return (entries, false);
             }
         }
+        self.rank = 0;
         self.all.push(self.growing.measures());
-        self.by_window.push(by_window);
-        entries
+        self.by_window.push(std::mem::take(&mut self.window_measures));
+        (entries, true)
     }
 
     /// Adds `x` to unit `u`'s value of the week stamped `stamp`.
@@ -1316,6 +1336,29 @@ mod tests {
             assert_eq!(values(2, None), of(&[]));
             assert_eq!(values(3, None), None);
         }
+        // The four weeks as one period (11 entries): a budget of one model (8 entries) stops in
+        // the middle of it, after age 3, and the next call goes on. Each model its own unit.
+        let credits = Credits {
+            by_model_offsets: vec![0, 1, 2, 3, 4],
+            by_model_unit: vec![0, 1, 2, 3],
+            by_model_weight: vec![1.0; 4],
+            ..Default::default()
+        };
+        let mut build = UnitWeekMeasuresBuild::over_periods(&layout, 4, 4, [0..4].to_vec()).unwrap();
+        let mut calls = 0;
+        let measures = loop {
+            calls += 1;
+            if let Some(done) = build.step(&layout, &rows, &created, &kept, &credits, 1) {
+                break done;
+            }
+        };
+        // Four calls place the models, then two measure the period.
+        assert_eq!(calls, 6);
+        let values = |window| measures.get_period(0, window);
+        assert_eq!(values(Some(2)), of(&[3, 30, 3000]));
+        assert_eq!(values(Some(3)), of(&[6, 30, 3000]));
+        assert_eq!(values(Some(4)), of(&[10, 30, 3000]));
+        assert_eq!(values(None), of(&[10, 35, 300, 3000]));
     }
 
     #[test]
