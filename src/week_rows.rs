@@ -1344,7 +1344,8 @@ mod tests {
             by_model_weight: vec![1.0; 4],
             ..Default::default()
         };
-        let mut build = UnitWeekMeasuresBuild::over_periods(&layout, 4, 4, [0..4].to_vec()).unwrap();
+        let mut build =
+            UnitWeekMeasuresBuild::over_periods(&layout, 4, 4, std::iter::once(0..4).collect()).unwrap();
         let mut calls = 0;
         let measures = loop {
             calls += 1;
