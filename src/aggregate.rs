@@ -915,42 +915,67 @@ impl EconomiesCache {
             return Ok(Some(false)); // the models' own measures (`week_measures`)
         }
         let key = unit_measures_key(options, level, attribution);
-        let mut slots = self.unit_week_measures.borrow_mut();
-        let at = slots.iter().position(|(k, _)| *k == key);
-        let mut build = match at.map(|i| slots.remove(i)) {
+        self.unit_measures_step(
+            s,
+            options,
+            (&self.unit_week_measures, key, UNIT_WEEK_MEASURES_ENTRIES),
+            (level, attribution),
+            &layout,
+            |u| u.fits(&layout),
+            || UnitWeekMeasuresBuild::new(&layout, units_at(s, level), s.models()),
+            budget,
+        )
+    }
+
+    /// A slice of the build kept in `slots` (at most `cap` entries, the last first) under `key`:
+    /// resumes that build, else starts `start()` (dropping another key's unfinished build and
+    /// the oldest measures beyond `cap`), the credits of `level` and `attribution` first, in
+    /// slices of their own (root attribution's take 80–130 ms in wasm at 1 M models at once).
+    /// Measures already made count as there when `fit` says they were made from this layout.
+    #[allow(clippy::too_many_arguments)]
+    fn unit_measures_step<K: PartialEq>(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        (slots, key, cap): (&RefCell<Vec<(K, UnitWeekMeasuresState)>>, K, usize),
+        (level, attribution): (Level, Attribution),
+        layout: &WeekRows,
+        fit: impl Fn(&WeekMeasures) -> bool,
+        start: impl FnOnce() -> Option<UnitWeekMeasuresBuild>,
+        budget: usize,
+    ) -> Result<Option<bool>> {
+        let mut kept = slots.borrow_mut();
+        let at = kept.iter().position(|(k, _)| *k == key);
+        let mut build = match at.map(|i| kept.remove(i)) {
             Some((k, UnitWeekMeasuresState::Done(u))) => {
-                let made = u.as_ref().is_some_and(|u| u.fits(&layout));
-                slots.insert(0, (k, UnitWeekMeasuresState::Done(u)));
+                let made = u.as_deref().is_some_and(&fit);
+                kept.insert(0, (k, UnitWeekMeasuresState::Done(u)));
                 return Ok(Some(made));
             }
             Some((_, UnitWeekMeasuresState::Building(b))) => b,
             None => {
-                // Another key's unfinished build is dropped (its memory), as are the oldest
-                // measures beyond the limit.
-                slots.retain(|(_, state)| matches!(state, UnitWeekMeasuresState::Done(_)));
-                slots.truncate(UNIT_WEEK_MEASURES_ENTRIES - 1);
-                match UnitWeekMeasuresBuild::new(&layout, units_at(s, level), s.models()) {
+                kept.retain(|(_, state)| matches!(state, UnitWeekMeasuresState::Done(_)));
+                kept.truncate(cap - 1);
+                match start() {
                     Some(b) => Box::new(b),
                     None => {
-                        slots.insert(0, (key, UnitWeekMeasuresState::Done(None)));
+                        kept.insert(0, (key, UnitWeekMeasuresState::Done(None)));
                         return Ok(Some(false));
                     }
                 }
             }
         };
-        drop(slots);
+        drop(kept);
         let mask = self.mask(s, options)?;
         let relations = options.relations_or(RelationSet::ALL);
-        // The credits first, in slices of their own (root attribution's take 80–130 ms in wasm
-        // at 1 M models at once).
         let Some(credits) = self.credits_step(s, level, attribution, relations, budget) else {
-            self.unit_week_measures
+            slots
                 .borrow_mut()
                 .insert(0, (key, UnitWeekMeasuresState::Building(build)));
             return Ok(None);
         };
         let step = build.step(
-            &layout,
+            layout,
             &self.rows(s),
             self.created_weeks(s),
             &mask.kept_models,
@@ -961,9 +986,9 @@ impl EconomiesCache {
             Some(u) => (UnitWeekMeasuresState::Done(Some(Rc::new(u))), Some(true)),
             None => (UnitWeekMeasuresState::Building(build), None),
         };
-        let mut slots = self.unit_week_measures.borrow_mut();
-        slots.insert(0, (key, state));
-        slots.truncate(UNIT_WEEK_MEASURES_ENTRIES);
+        let mut kept = slots.borrow_mut();
+        kept.insert(0, (key, state));
+        kept.truncate(cap);
         Ok(made)
     }
 
@@ -1017,53 +1042,20 @@ impl EconomiesCache {
             periods.first_week,
             periods.period_of.clone(),
         );
-        let mut slots = self.period_measures.borrow_mut();
-        let at = slots.iter().position(|(k, _)| *k == key);
-        let mut build = match at.map(|i| slots.remove(i)) {
-            Some((k, UnitWeekMeasuresState::Done(u))) => {
-                let made = u.is_some();
-                slots.insert(0, (k, UnitWeekMeasuresState::Done(u)));
-                return Ok(Some(made));
-            }
-            Some((_, UnitWeekMeasuresState::Building(b))) => b,
-            None => {
-                slots.retain(|(_, state)| matches!(state, UnitWeekMeasuresState::Done(_)));
-                slots.truncate(PERIOD_MEASURES_ENTRIES - 1);
-                let weeks = layout.period_slots(periods.first_week, &periods.period_of, periods.len());
-                match UnitWeekMeasuresBuild::over_periods(&layout, units_at(s, level), s.models(), weeks) {
-                    Some(b) => Box::new(b),
-                    None => {
-                        slots.insert(0, (key, UnitWeekMeasuresState::Done(None)));
-                        return Ok(Some(false));
-                    }
-                }
-            }
+        let start = || {
+            let weeks = layout.period_slots(periods.first_week, &periods.period_of, periods.len());
+            UnitWeekMeasuresBuild::over_periods(&layout, units_at(s, level), s.models(), weeks)
         };
-        drop(slots);
-        let mask = self.mask(s, options)?;
-        let relations = options.relations_or(RelationSet::ALL);
-        let Some(credits) = self.credits_step(s, level, Attribution::Direct, relations, budget) else {
-            self.period_measures
-                .borrow_mut()
-                .insert(0, (key, UnitWeekMeasuresState::Building(build)));
-            return Ok(None);
-        };
-        let step = build.step(
+        self.unit_measures_step(
+            s,
+            options,
+            (&self.period_measures, key, PERIOD_MEASURES_ENTRIES),
+            (level, Attribution::Direct),
             &layout,
-            &self.rows(s),
-            self.created_weeks(s),
-            &mask.kept_models,
-            &credits,
+            |_| true,
+            start,
             budget,
-        );
-        let (state, made) = match step {
-            Some(u) => (UnitWeekMeasuresState::Done(Some(Rc::new(u))), Some(true)),
-            None => (UnitWeekMeasuresState::Building(build), None),
-        };
-        let mut slots = self.period_measures.borrow_mut();
-        slots.insert(0, (key, state));
-        slots.truncate(PERIOD_MEASURES_ENTRIES);
-        Ok(made)
+        )
     }
 
     /// The weekly sums per unit at the options' level ([`WeekGroupSums`]: group `units` holds the

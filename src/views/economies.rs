@@ -3116,8 +3116,8 @@ mod tests {
         // the passes.
         assert_eq!(incidence_attributes().count(), 13);
         assert_eq!(slices, 1 + 3 * kept.div_ceil(10) + 12, "{kept} kept models");
-        // Then the developers' measures: a pass of the kept models, 10 a slice, and the weeks, at
-        // least one a slice (10 × ENTRIES_PER_MODEL entries' worth).
+        // Then the developers' measures: their credits, a pass of the kept models, 10 a slice, and
+        // the weeks, 10 × ENTRIES_PER_MODEL entries' worth a slice.
         let with_developers = Options::from_pairs([("min-downloads", "0"), ("level", "developer")]).unwrap();
         let developers_done = |e: &Engine| {
             Context::new(e, &with_developers)
@@ -3132,10 +3132,15 @@ mod tests {
         }
         let layout = Context::new(&engine, &other).unwrap().week_rows().unwrap();
         assert!(unit_slices >= kept.div_ceil(10), "{unit_slices}");
+        // At most: the developers' credits (three passes of at most every model, 10 a slice),
+        // the pass of the kept models, and slices of at least 10 × ENTRIES_PER_MODEL entries
+        // each (a week may end in the next slice).
         let per_slice = 10 * crate::week_rows::ENTRIES_PER_MODEL;
+        let credits = 3 * engine.snapshot.models().div_ceil(10);
         assert!(
-            unit_slices <= kept.div_ceil(10) + layout.len().div_ceil(per_slice),
-            "{unit_slices}"
+            unit_slices <= credits + kept.div_ceil(10) + layout.len().div_ceil(per_slice),
+            "{unit_slices} slices, {kept} kept models, {} entries",
+            layout.len()
         );
         // Then the models' measures, at least a week a slice.
         let with_models = Options::from_pairs([("min-downloads", "0"), ("level", "model")]).unwrap();
@@ -3176,9 +3181,36 @@ mod tests {
             kept.div_ceil(10) - 1 + 4,
             "{kept} kept models"
         );
+        // Then the monthly measures of the models and the developers: the models' credits
+        // (three passes of every model at most, 10 a slice), then for each a pass of the kept
+        // models and slices of at least 10 × ENTRIES_PER_MODEL entries.
+        let months_done = |e: &Engine| {
+            [Level::Model, Level::Developer].into_iter().all(|level| {
+                let options = Options {
+                    level,
+                    granularity: Granularity::Month,
+                    ..other.clone()
+                };
+                let ctx = Context::new(e, &options).unwrap();
+                let periods = ctx.periods().unwrap();
+                ctx.cache.period_measures(&options, level, &periods).is_some()
+            })
+        };
+        let mut month_slices = 0;
+        while !months_done(&engine) {
+            assert_eq!(engine.prepare_step(&other, 10).unwrap(), None);
+            month_slices += 1;
+        }
+        assert!(month_slices >= 2 * kept.div_ceil(10), "{month_slices}");
+        assert!(
+            month_slices <= credits + 2 * (kept.div_ceil(10) + layout.len().div_ceil(per_slice)),
+            "{month_slices}"
+        );
         // Last, the roots' and their developers' measures for root attribution: for each, the
         // credits (two passes of every model, 10 a slice, then one slice with the first of the
-        // next), then a pass of the kept models and the weeks, as the developers' above.
+        // next), then a pass of the kept models and the weeks, as the developers' above. Before
+        // them, the size pairs and label sets of every model (80 models a slice: the pairs'
+        // rows and places, 13 attributes' sets).
         let root_done = |e: &Engine| {
             ["model", "developer"].into_iter().all(|level| {
                 let options =
@@ -3195,12 +3227,14 @@ mod tests {
         }
         assert!(root_done(&engine));
         let models = engine.snapshot.models().div_ceil(10);
+        let every_model = 15 * engine.snapshot.models().div_ceil(80) + 2;
         assert!(
             root_slices + 1 >= 2 * (2 * models + kept.div_ceil(10)),
             "{root_slices}"
         );
         assert!(
-            root_slices < 2 * (2 * models + 1 + kept.div_ceil(10) + layout.len().div_ceil(per_slice)),
+            root_slices
+                < every_model + 2 * (2 * models + 1 + kept.div_ceil(10) + layout.len().div_ceil(per_slice)),
             "{root_slices}"
         );
         assert!(engine
