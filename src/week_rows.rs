@@ -103,13 +103,8 @@ impl WeekRows {
         let Some((from, _)) = self.counted_range(week, window) else {
             return Some(&[]);
         };
-        // Ages 0 to L − 1 (buckets 1 to L), of creation weeks `created`: age = week − creation.
-        let largest = self.ages as i64 - 3;
-        let youngest = created.1.map_or(0, |c| (week as i64 - c as i64).max(0));
-        let oldest = created
-            .0
-            .map_or(l - 1, |c| (week as i64 - c as i64).min(l - 1))
-            .min(largest);
+        let (youngest, oldest) = created_ages(week, l, created);
+        let oldest = oldest.min(self.ages as i64 - 3); // the largest age
         if youngest > oldest {
             return Some(&[]);
         }
@@ -179,6 +174,16 @@ impl WeekRows {
             }
         })
     }
+}
+
+/// The ages (youngest, oldest; none when youngest > oldest) that a window of `l` weeks counts in
+/// `week` of the models created in the weeks `created` (each end included; `None`: unbounded):
+/// age = week − creation week, within 0 to l − 1.
+fn created_ages(week: i32, l: i64, created: (Option<i32>, Option<i32>)) -> (i64, i64) {
+    let age = |c: i32| week as i64 - c as i64;
+    let youngest = created.1.map_or(0, |c| age(c).max(0));
+    let oldest = created.0.map_or(l - 1, |c| age(c).min(l - 1));
+    (youngest, oldest)
 }
 
 /// The bucket of a row in week `w` of a model created in week `c` in a layout whose slot 0 is
@@ -812,8 +817,7 @@ impl WeekGroupSums {
         };
         let rows = self.slot_rows(self.slot_of_week(week as i64));
         // Rows 1.. of the slot hold ages 0 up to its oldest with rows; the last, no creation week.
-        let youngest = created.1.map_or(0, |c| (week as i64 - c as i64).max(0));
-        let oldest = created.0.map_or(l - 1, |c| (week as i64 - c as i64).min(l - 1));
+        let (youngest, oldest) = created_ages(week, l, created);
         let from = rows.start as i64 + 1 + youngest;
         let to = (rows.start as i64 + 2 + oldest).min(rows.end as i64 - 1);
         let g = self.groups;

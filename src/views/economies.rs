@@ -15,7 +15,7 @@ use crate::aggregate::{
     DENSE_CELLS, NO_SIZE,
 };
 use crate::attribution::Credits;
-use crate::concentration::{measures, measures_of_counts, percentile_interval};
+use crate::concentration::{measures, measures_of_counts, percentile_interval, Measures};
 use crate::engine::Engine;
 use crate::filter::{code_of, rows_total, take_total, NO_WEEK};
 use crate::incidence::{add_by_sets, chi2_table, value_test, LabelSets};
@@ -352,12 +352,7 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
         let mut m = Vec::with_capacity(np);
         ctx.for_each_week_of_model_values(&periods, |_, values| m.push(measures_of_counts(values)));
         m
-    } else if let Some(m) = {
-        let mut m = Vec::with_capacity(np);
-        let counted = ctx
-            .for_each_week_of_unit_values(&credits, &periods, |_, values| m.push(measures_of_counts(values)));
-        counted.then_some(m)
-    } {
+    } else if let Some(m) = unit_week_measures_of_counts(ctx, &credits, &periods) {
         m
     } else {
         let mut values = ctx.cache.period_values(np);
@@ -424,6 +419,19 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
     }
     r.notes.extend(notes);
     Ok(r)
+}
+
+/// The measures of each week of the units' whole sums, when
+/// [`Context::for_each_week_of_unit_values`] gives them (a level of many units whose models sit
+/// together, direct attribution, weekly).
+fn unit_week_measures_of_counts(
+    ctx: &Context,
+    credits: &Credits,
+    periods: &PeriodMap,
+) -> Option<Vec<Measures>> {
+    let mut m = Vec::with_capacity(periods.len());
+    ctx.for_each_week_of_unit_values(credits, periods, |_, values| m.push(measures_of_counts(values)))
+        .then_some(m)
 }
 
 // ---------------------------------------------------------------- 4 org-by-country
