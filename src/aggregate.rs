@@ -26,8 +26,8 @@ use crate::sizes::{AllSizePairs, Estimator, SizeGroup, SizePairs, SizePairsBuild
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date, week_of_day};
 use crate::week_rows::{
-    UnitWeekMeasuresBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures, WeekMeasuresBuild, WeekRows,
-    WeekRowsBuild,
+    LowerTier, LowerTierBuild, UnitWeekMeasuresBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures,
+    WeekMeasuresBuild, WeekRows, WeekRowsBuild,
 };
 use crate::{Error, Result};
 
@@ -36,6 +36,13 @@ use crate::{Error, Result};
 enum WeekRowsState {
     Building(Box<WeekRowsBuild>),
     Done(Option<Rc<WeekRows>>),
+}
+
+/// The [`LowerTier`] of one population filter: being made (with its models, in decreasing
+/// order of their totals), or made (with the lowest total it holds).
+enum LowerTierState {
+    Building(Box<LowerTierBuild>, Vec<u32>),
+    Done(Option<(f64, Rc<LowerTier>)>),
 }
 
 /// The weekly unit-level measures of every window length over the week-order layout of one
@@ -275,6 +282,13 @@ fn push_keeping_the_base<K, V>(
     cache.push(entry);
 }
 
+/// The lowest total of the models in the [`LowerTier`] of a filter with a minimum of `min`
+/// downloads: half of it (for the paper's 200, the models of 100 to 199 downloads: at 1 M models
+/// about 170 k models and 5.5 M rows, beside the filter's 280 k models and 13.6 M rows).
+fn lowest_of_tier(min: f64) -> f64 {
+    (min / 2.0).floor()
+}
+
 fn mask_key(options: &Options) -> MaskKey {
     (
         options.min_downloads.to_bits(),
@@ -345,6 +359,9 @@ pub struct EconomiesCache {
     /// them, built or being built. Like the row index, it is not dropped by
     /// [`EconomiesCache::clear_option_caches`]: a new window or week range reuses it.
     week_rows: RefCell<Option<(MaskKey, WeekRowsState)>>,
+    /// The rows of the models just below that filter's minimum of downloads ([`LowerTier`]),
+    /// made by `prepare` after the week rows and dropped with them.
+    lower_tier: RefCell<Option<(MaskKey, LowerTierState)>>,
     /// The label sets of the kept models ([`LabelSets`]) of the last population filter that asked
     /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
     /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
@@ -807,13 +824,17 @@ impl EconomiesCache {
             }
             Some((k, WeekRowsState::Building(b))) if k == key => b,
             // Another filter's layout is dropped first: two at once would double the memory.
-            _ => match self.week_bounds(s) {
-                Some(bounds) => Box::new(WeekRowsBuild::new(bounds)),
-                None => {
-                    *slot = Some((key, WeekRowsState::Done(None)));
-                    return Ok(Some(false));
+            // Its lower tier goes with it.
+            _ => {
+                *self.lower_tier.borrow_mut() = None;
+                match self.week_bounds(s) {
+                    Some(bounds) => Box::new(WeekRowsBuild::new(bounds)),
+                    None => {
+                        *slot = Some((key, WeekRowsState::Done(None)));
+                        return Ok(Some(false));
+                    }
                 }
-            },
+            }
         };
         drop(slot);
         let mask = self.mask(s, options)?;
@@ -827,6 +848,90 @@ impl EconomiesCache {
         };
         *self.week_rows.borrow_mut() = Some((key, state));
         Ok(made)
+    }
+
+    /// Makes a slice of the [`LowerTier`] of the population filter of `options` (after its week
+    /// rows): the rows of the models it leaves out with totals of at least half its minimum,
+    /// which pass its other conditions. Only for a filter without a creation range (a lower
+    /// minimum then keeps the filter's models and some of the tier's) and a minimum of 2 to
+    /// 2^32 downloads. At most `budget` models a call; `None` while work is left, else whether
+    /// the tier is there.
+    pub fn prepare_lower_tier_step(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        budget: usize,
+    ) -> Result<Option<bool>> {
+        if self.week_rows(options).is_none() {
+            return Ok(Some(false));
+        }
+        let key = mask_key(options);
+        let taken = self.lower_tier.borrow_mut().take();
+        let (mut build, models) = match taken {
+            Some((k, LowerTierState::Done(t))) if k == key => {
+                let made = t.is_some();
+                *self.lower_tier.borrow_mut() = Some((k, LowerTierState::Done(t)));
+                return Ok(Some(made));
+            }
+            Some((k, LowerTierState::Building(b, models))) if k == key => (b, models),
+            _ => {
+                let min = options.min_downloads;
+                let bounds = self.week_bounds(s);
+                let ranged = options.created_from.is_some() || options.created_to.is_some();
+                let (Some(bounds), false, true) = (bounds, ranged, (2.0..=u32::MAX as f64).contains(&min))
+                else {
+                    *self.lower_tier.borrow_mut() = Some((key, LowerTierState::Done(None)));
+                    return Ok(Some(false));
+                };
+                let lowest = lowest_of_tier(min);
+                let below = filter::model_mask(
+                    s,
+                    self.history_totals(s),
+                    &Options {
+                        min_downloads: lowest,
+                        ..options.clone()
+                    },
+                )?;
+                let totals = self.history_totals(s);
+                let total = |m: u32| totals.get(m as usize).copied().unwrap_or(0.0);
+                let mut models: Vec<u32> = below
+                    .kept_models
+                    .into_iter()
+                    .filter(|&m| total(m) < min)
+                    .collect();
+                models.sort_by(|&a, &b| total(b).total_cmp(&total(a)).then(a.cmp(&b)));
+                (Box::new(LowerTierBuild::new(bounds)), models)
+            }
+        };
+        let totals = self.history_totals(s);
+        let state = match build.step(&self.rows(s), self.created_weeks(s), &models, totals, budget) {
+            Some(tier) => {
+                LowerTierState::Done(tier.map(|t| (lowest_of_tier(options.min_downloads), Rc::new(t))))
+            }
+            None => LowerTierState::Building(build, models),
+        };
+        let made = match &state {
+            LowerTierState::Done(t) => Some(t.is_some()),
+            LowerTierState::Building(..) => None,
+        };
+        *self.lower_tier.borrow_mut() = Some((key, state));
+        Ok(made)
+    }
+
+    /// The [`LowerTier`] of the population filter `theirs`, when it holds the rows of every
+    /// model that `options` keeps and `theirs` does not: `options` differs from `theirs` only by
+    /// a lower minimum of downloads, at least the tier's lowest total.
+    fn lower_tier_for(&self, theirs: &MaskKey, options: &Options) -> Option<Rc<LowerTier>> {
+        let slot = self.lower_tier.borrow();
+        let Some((key, LowerTierState::Done(Some((lowest, tier))))) = &*slot else {
+            return None;
+        };
+        let (their_min, where_, from, to) = theirs;
+        let same_conditions =
+            (where_, from, to) == (&options.where_, &options.created_from, &options.created_to);
+        let min = options.min_downloads;
+        (key == theirs && same_conditions && min < f64::from_bits(*their_min) && min >= *lowest)
+            .then(|| tier.clone())
     }
 
     /// The weekly model-level measures of every window length of the population filter of
@@ -2663,7 +2768,9 @@ impl<'a> Context<'a> {
     ///
     /// A new population filter has no layout of its own until `prepare` makes it, but the last
     /// filter's ([`Context::rows_of_last_layout`]) may hold most of its models' counted rows:
-    /// those are then copied a week at a time, and only the other models' rows are read.
+    /// those are then copied a week at a time, and only the other models' rows are read. For a
+    /// lower minimum of downloads those are copied too, from the last filter's lower tier
+    /// ([`LowerTier`]) when it holds them.
     pub fn for_each_week_of_model_values(&self, periods: &PeriodMap, mut f: impl FnMut(usize, &mut [u32])) {
         let (first, np) = (periods.first_week, periods.len());
         let index = self.cache.row_index(self.s);
@@ -2675,6 +2782,15 @@ impl<'a> Context<'a> {
             Some(fw + (start as i64 - a as i64) - first as i64)
         };
         let from_layout = self.rows_of_last_layout();
+        // A lower minimum: the other models' rows from the last filter's lower tier, when it
+        // holds them all.
+        let tier = from_layout.as_ref().and_then(|d| self.lower_tier_of(d));
+        let tier_part = |p: usize, f: &mut dyn FnMut(&[u32])| {
+            if let Some(t) = &tier {
+                let week = first + p as i32;
+                t.counted_at_least(week, self.options.window_weeks, self.options.min_downloads, f);
+            }
+        };
         let layout_part = |p: usize| -> &[u32] {
             match &from_layout {
                 Some(d) => {
@@ -2686,9 +2802,10 @@ impl<'a> Context<'a> {
                 None => &[],
             }
         };
-        let models = match &from_layout {
-            Some(d) => &d.others,
-            None => &self.mask.kept_models,
+        let models: &[u32] = match (&from_layout, &tier) {
+            (Some(_), Some(_)) => &[],
+            (Some(d), None) => &d.others,
+            (None, _) => &self.mask.kept_models,
         };
         let span = |m: usize| -> (usize, usize) {
             if from_layout.is_some() && self.windowed.get().is_none() {
@@ -2734,7 +2851,10 @@ impl<'a> Context<'a> {
         let mut running = 0i64;
         for p in 0..np {
             running += diff[p];
-            starts[p + 1] = starts[p] + running.max(0) as usize + direct[p] + layout_part(p).len();
+            let mut from_tier = 0;
+            tier_part(p, &mut |v| from_tier += v.len());
+            starts[p + 1] =
+                starts[p] + running.max(0) as usize + direct[p] + layout_part(p).len() + from_tier;
         }
         let mut values = std::mem::take(&mut *self.cache.week_values.borrow_mut());
         values.clear();
@@ -2746,6 +2866,12 @@ impl<'a> Context<'a> {
                 to.copy_from_slice(part);
             }
             *at += part.len();
+            tier_part(p, &mut |v| {
+                if let Some(to) = values.get_mut(*at..*at + v.len()) {
+                    to.copy_from_slice(v);
+                }
+                *at += v.len();
+            });
         }
         for m in models.iter().map(|&m| m as usize) {
             let (a, b) = span(m);
@@ -2839,6 +2965,13 @@ impl<'a> Context<'a> {
             created,
             others,
         })
+    }
+
+    /// The last filter's [`LowerTier`], when it holds the rows of all of `from_layout.others`
+    /// (this filter has a lower minimum of downloads, within the tier, and the same other
+    /// conditions).
+    pub fn lower_tier_of(&self, from_layout: &RowsOfLastLayout) -> Option<Rc<LowerTier>> {
+        self.cache.lower_tier_for(&from_layout.filter, self.options)
     }
 
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for

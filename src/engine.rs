@@ -87,7 +87,9 @@ impl Engine {
     /// per label of the options' attribute and per (country, org type)
     /// ([`crate::week_rows::WeekGroupSums`]), which the views at the country level, the trends
     /// of that attribute and org-by-country read instead of the rows,
-    /// the models' measures ([`crate::week_rows::WeekMeasures`]), and for the leaderboards of
+    /// the models' measures ([`crate::week_rows::WeekMeasures`]), the rows of the models with
+    /// half the minimum of downloads or more that the filter leaves out
+    /// ([`crate::week_rows::LowerTier`], which a lower minimum's model level reads), and for the leaderboards of
     /// models, developers and countries when each unit's models start to count
     /// ([`crate::aggregate::CountingAges`]) and the bounds of the search of the top models and
     /// developers, which let a leaderboard skip every kept model's total; then, once for all
@@ -147,6 +149,13 @@ impl Engine {
         if self
             .economies
             .prepare_week_measures_step(options, budget)
+            .is_none()
+        {
+            return Ok(None);
+        }
+        if self
+            .economies
+            .prepare_lower_tier_step(&self.snapshot, options, budget)?
             .is_none()
         {
             return Ok(None);

@@ -2180,11 +2180,15 @@ mod tests {
             let engine = Engine::new(snapshot.clone());
             let fresh = Engine::new(snapshot);
             assert!(engine.prepare(&Options::default()).unwrap());
-            // Each filter, and whether it takes rows from the layout.
-            let filters: [(&[(&str, &str)], bool); 11] = [
-                (&[("min-downloads", "100")], true),
-                (&[("min-downloads", "0"), ("window-weeks", "13")], true),
-                (&[("min-downloads", "50"), ("no-window", "")], true),
+            // Each filter, whether it takes rows from the layout, and whether the other models' rows
+            // are in the layout's lower tier (a lower minimum, at least half the last).
+            type Filter<'a> = (&'a [(&'a str, &'a str)], bool, bool);
+            let filters: [Filter; 13] = [
+                (&[("min-downloads", "100")], true, true),
+                (&[("min-downloads", "150"), ("window-weeks", "26")], true, true),
+                (&[("min-downloads", "180"), ("no-window", "")], true, true),
+                (&[("min-downloads", "0"), ("window-weeks", "13")], true, false),
+                (&[("min-downloads", "50"), ("no-window", "")], true, false),
                 (
                     &[
                         ("min-downloads", "100"),
@@ -2192,9 +2196,14 @@ mod tests {
                         ("to", "2024-10-31"),
                     ],
                     true,
+                    true,
                 ),
-                (&[("created-from", "2023-06-14")], true),
-                (&[("created-to", "2024-03-10"), ("window-weeks", "26")], true),
+                (&[("created-from", "2023-06-14")], true, false),
+                (
+                    &[("created-to", "2024-03-10"), ("window-weeks", "26")],
+                    true,
+                    false,
+                ),
                 (
                     &[
                         ("created-from", "2023-02-01"),
@@ -2202,21 +2211,27 @@ mod tests {
                         ("min-downloads", "100"),
                     ],
                     true,
+                    false,
                 ),
                 // Part of some creation week's models in the layout: the rows are read.
-                (&[("created-from", "2023-06-14"), ("no-window", "")], false),
-                (&[("min-downloads", "1000")], false),
-                (&[("where", "org_type=startup")], false),
-                (&[("min-downloads", "200")], false),
+                (&[("created-from", "2023-06-14"), ("no-window", "")], false, false),
+                (&[("min-downloads", "1000")], false, false),
+                (&[("where", "org_type=startup")], false, false),
+                (&[("min-downloads", "200")], false, false),
             ];
             let (mut few_others, mut country_sums_taken) = (false, false);
-            for (pairs, taken) in filters {
+            for (pairs, taken, tier) in filters {
                 let mut all = pairs.to_vec();
                 all.push(("level", "model"));
                 let options = Options::from_pairs(all.iter().copied()).unwrap();
                 let ctx = Context::new(&engine, &options).unwrap();
                 let from_layout = ctx.rows_of_last_layout();
                 assert_eq!(from_layout.is_some(), taken, "{all:?}");
+                let from_tier = from_layout.as_ref().and_then(|d| ctx.lower_tier_of(d));
+                assert_eq!(from_tier.is_some(), tier, "{all:?}");
+                if let (Some(t), Some(d)) = (&from_tier, &from_layout) {
+                    assert!(!t.is_empty() && !d.others.is_empty(), "{all:?}");
+                }
                 if let Some(d) = &from_layout {
                     let kept = &ctx.mask.kept_models;
                     assert!(d.others.len() < kept.len(), "{all:?}");
