@@ -27,7 +27,7 @@ use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date, week_of_day};
 use crate::week_rows::{
     LowerTier, LowerTierBuild, UnitWeekMeasuresBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures,
-    WeekMeasuresBuild, WeekRows, WeekRowsBuild,
+    WeekMeasuresBuild, WeekRows, WeekRowsBuild, NO_TIER_UNIT,
 };
 use crate::{Error, Result};
 
@@ -331,6 +331,10 @@ pub struct EconomiesCache {
     unit_totals: RefCell<Vec<(String, Rc<UnitTotals>)>>,
     /// [`Context::credited_period_totals`] per option set.
     period_totals: RefCell<Vec<(String, Rc<Vec<f64>>)>>,
+    /// The units' sums of the last option set whose weekly sums per unit were taken from the
+    /// last filter's and its lower tier ([`Context::dense_units`]), without model counts: what
+    /// [`Context::unit_sums`] then gives without a pass over the models.
+    derived_unit_sums: RefCell<Option<(String, Rc<UnitTotals>)>>,
     estimators: RefCell<Vec<(u64, Rc<EstimatorFit>)>>,
     /// The "created" groups of the sizes view, which the Rolling Window does not change: per
     /// population filter, week range and seed.
@@ -745,6 +749,7 @@ impl EconomiesCache {
         self.masks.borrow_mut().clear();
         self.unit_totals.borrow_mut().clear();
         self.period_totals.borrow_mut().clear();
+        *self.derived_unit_sums.borrow_mut() = None;
         self.created_sizes.borrow_mut().clear();
     }
 
@@ -904,7 +909,21 @@ impl EconomiesCache {
             }
         };
         let totals = self.history_totals(s);
-        let state = match build.step(&self.rows(s), self.created_weeks(s), &models, totals, budget) {
+        // Each entry's country, for the countries' weekly sums of a lower minimum.
+        let countries = self.credits(s, Level::Country, Attribution::Direct, RelationSet::ALL);
+        let unit_of = |m: u32| match countries.of_model(m as usize) {
+            ([], _) => Some(NO_TIER_UNIT),
+            (&[u], &[w]) if w == 1.0 && u != NO_TIER_UNIT => Some(u),
+            _ => None,
+        };
+        let state = match build.step(
+            &self.rows(s),
+            self.created_weeks(s),
+            &models,
+            totals,
+            unit_of,
+            budget,
+        ) {
             Some(tier) => {
                 LowerTierState::Done(tier.map(|t| (lowest_of_tier(options.min_downloads), Rc::new(t))))
             }
@@ -1975,12 +1994,19 @@ impl<'a> Context<'a> {
 
     /// The downloads of every unit over the whole range, of the models of no unit and of all,
     /// as [`Context::unit_totals`] but without the model counts (`models` empty) when the weekly
-    /// sums per unit are there: then no pass over the models.
+    /// sums per unit are there, or when [`Context::dense_units`] took this option set's from the
+    /// last filter's and its lower tier: then no pass over the models.
     pub fn unit_sums(&self, credits: &Credits) -> Rc<UnitTotals> {
         let Some(sums) = self
             .unit_week_sums()
             .filter(|t| t.groups() == credits.units() + 1)
         else {
+            let key = self.option_set_key(false);
+            if let Some((k, t)) = &*self.cache.derived_unit_sums.borrow() {
+                if *k == key && t.totals.len() == credits.units() {
+                    return t.clone();
+                }
+            }
             return self.unit_totals(credits);
         };
         let mut all = vec![0u64; sums.groups()];
@@ -2290,16 +2316,28 @@ impl<'a> Context<'a> {
                     dense[u * np + p] = x as f64;
                 }
             }
-        } else if let Some((from_layout, sums)) = self.unit_sums_of_last_layout(units, multiplicity) {
+        } else if let Some((from_layout, sums, tier)) = self.unit_sums_of_last_layout(units, multiplicity) {
             // A new filter: the last filter's weekly sums of the creation weeks it keeps whole,
-            // and the rows of its other models.
+            // and the rows of its other models (for a lower minimum, from the last filter's
+            // lower tier, with each entry's unit).
             let groups = sums.groups();
             let mut block = vec![0u64; np * groups];
+            let (window, min) = (self.options.window_weeks, self.options.min_downloads);
             for (k, &p) in periods.period_of.iter().enumerate() {
                 let p = p as usize;
                 if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
                     let week = periods.first_week + k as i32;
-                    sums.add_week_created(week, self.options.window_weeks, from_layout.created, cells);
+                    sums.add_week_created(week, window, from_layout.created, cells);
+                    if let Some(t) = &tier {
+                        t.counted_at_least(week, window, min, |values, keys| {
+                            for (&d, &(_, u)) in values.iter().zip(keys) {
+                                // No unit (NO_TIER_UNIT): the last group.
+                                if let Some(x) = cells.get_mut((u as usize).min(groups - 1)) {
+                                    *x += d as u64;
+                                }
+                            }
+                        });
+                    }
                 }
             }
             for (p, cells) in block.chunks_exact(groups).enumerate() {
@@ -2307,8 +2345,26 @@ impl<'a> Context<'a> {
                     dense[u * np + p] = x as f64;
                 }
             }
+            if tier.is_some() {
+                // Every kept model's counted rows are in the block (the periods cover the
+                // options' weeks): the units' sums for the notes, without a pass over the models.
+                let mut all = vec![0u64; groups];
+                for cells in block.chunks_exact(groups) {
+                    all.iter_mut().zip(cells).for_each(|(a, &x)| *a += x);
+                }
+                let (known, unknown) = all.split_at(units.min(groups));
+                let sums = UnitTotals {
+                    totals: known.iter().map(|&x| x as f64).collect(),
+                    models: Vec::new(),
+                    unknown: unknown.iter().sum::<u64>() as f64,
+                    all: all.iter().sum::<u64>() as f64,
+                };
+                *self.cache.derived_unit_sums.borrow_mut() =
+                    Some((self.option_set_key(false), Rc::new(sums)));
+            }
             let weekly = periods.is_weekly();
-            for &m in &from_layout.others {
+            let others: &[u32] = if tier.is_some() { &[] } else { &from_layout.others };
+            for &m in others {
                 let (weeks, downloads) = self.counted_rows(m as usize);
                 let (us, ws) = credits.of_model(m as usize);
                 for (&u, &w) in us.iter().zip(ws) {
@@ -2333,25 +2389,32 @@ impl<'a> Context<'a> {
     /// The last population filter's weekly sums per unit of the options' level and its week rows
     /// ([`Context::rows_of_last_layout`]), when this filter can take most of its sums from them:
     /// direct attribution, no resampling, units `units`, and at most a quarter of the kept models
-    /// outside them (a creation range; not a minimum of downloads much lower than the last).
+    /// outside them (a creation range; not a minimum of downloads much lower than the last), or
+    /// (countries) all of them in the last filter's lower tier, which it then gives too.
     pub fn unit_sums_of_last_layout(
         &self,
         units: usize,
         multiplicity: Option<&[u32]>,
-    ) -> Option<(RowsOfLastLayout, Rc<WeekGroupSums>)> {
+    ) -> Option<(RowsOfLastLayout, Rc<WeekGroupSums>, Option<Rc<LowerTier>>)> {
         if multiplicity.is_some() || self.options.attribution != Attribution::Direct {
             return None;
         }
         let from_layout = self.rows_of_last_layout()?;
+        // For countries, a lower minimum's other models are in the last filter's lower tier
+        // with their countries: no rows are read.
+        let tier = match self.options.level {
+            Level::Country => self.lower_tier_of(&from_layout).filter(|t| t.has_units()),
+            _ => None,
+        };
         // The rows pass takes every kept model's total on the way, which the views' notes read
         // next: with many other models (a much lower minimum) it costs less than both passes.
-        if from_layout.others.len() * 4 > self.mask.kept_models.len() {
+        if tier.is_none() && from_layout.others.len() * 4 > self.mask.kept_models.len() {
             return None;
         }
         let (filter, sums) = self
             .cache
             .last_unit_week_sums(self.options.level, &from_layout.layout)?;
-        (filter == from_layout.filter && sums.groups() == units + 1).then_some((from_layout, sums))
+        (filter == from_layout.filter && sums.groups() == units + 1).then_some((from_layout, sums, tier))
     }
 
     /// The row pass of [`Context::dense_units`]: adds each counted row, times its model's weight,
@@ -2788,7 +2851,12 @@ impl<'a> Context<'a> {
         let tier_part = |p: usize, f: &mut dyn FnMut(&[u32])| {
             if let Some(t) = &tier {
                 let week = first + p as i32;
-                t.counted_at_least(week, self.options.window_weeks, self.options.min_downloads, f);
+                t.counted_at_least(
+                    week,
+                    self.options.window_weeks,
+                    self.options.min_downloads,
+                    |v, _| f(v),
+                );
             }
         };
         let layout_part = |p: usize| -> &[u32] {

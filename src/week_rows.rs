@@ -601,13 +601,21 @@ impl WeekRowsBuild {
 /// ([`LowerTier::counted_at_least`]). Without it those models' rows are read model by model
 /// (at 1 M models, about 160 k models between minimums of 106 and 200: 40 ms natively, the
 /// model-level box's largest part).
+///
+/// Each entry also has its model's unit at one level (countries, for their weekly sums), when
+/// every model of the tier is credited whole to one unit or to none.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LowerTier {
     layout: WeekRows,
     /// Per entry, the total downloads of its model (each below 2^32: the tier's models are below
-    /// a minimum that is).
-    totals: Vec<u32>,
+    /// a minimum that is) and its unit ([`NO_TIER_UNIT`]: none).
+    keys: Vec<(u32, u32)>,
+    /// Whether the entries' units were given.
+    has_units: bool,
 }
+
+/// The unit of an entry of a [`LowerTier`] whose model is credited to no unit.
+pub const NO_TIER_UNIT: u32 = u32::MAX;
 
 impl LowerTier {
     /// Entries held (one per row of the tier's models).
@@ -619,33 +627,48 @@ impl LowerTier {
         self.layout.is_empty()
     }
 
-    /// Calls `f` with the downloads that count in `week` under `window` (as
-    /// [`WeekRows::counted`]) of the tier's models whose totals are at least `min`: one slice per
-    /// age bucket. Nothing for a week outside the tier.
-    pub fn counted_at_least(&self, week: i32, window: Option<u32>, min: f64, mut f: impl FnMut(&[u32])) {
+    /// Whether each entry's unit is there (see [`LowerTier`]).
+    pub fn has_units(&self) -> bool {
+        self.has_units
+    }
+
+    /// Calls `f(downloads, keys)` with the downloads that count in `week` under `window` (as
+    /// [`WeekRows::counted`]) of the tier's models whose totals are at least `min`, and their
+    /// (total, unit): one call per age bucket. Nothing for a week outside the tier.
+    pub fn counted_at_least(
+        &self,
+        week: i32,
+        window: Option<u32>,
+        min: f64,
+        mut f: impl FnMut(&[u32], &[(u32, u32)]),
+    ) {
         let Some((from, to)) = self.layout.counted_range(week, window) else {
             return;
         };
         for b in from..to {
             let entries = self.layout.bucket_entries(b);
-            let Some(totals) = self.totals.get(entries.clone()) else {
+            let Some(keys) = self.keys.get(entries.clone()) else {
                 continue;
             };
-            let reached = totals.partition_point(|&t| t as f64 >= min);
-            if let Some(values) = self.layout.downloads.get(entries.start..entries.start + reached) {
-                f(values);
+            let reached = keys.partition_point(|&(t, _)| t as f64 >= min);
+            if let (Some(values), Some(keys)) = (
+                self.layout.downloads.get(entries.start..entries.start + reached),
+                keys.get(..reached),
+            ) {
+                f(values, keys);
             }
         }
     }
 }
 
 /// Makes a [`LowerTier`] a slice at a time: the three passes of [`WeekRowsBuild`] over the
-/// tier's models, then one that places each entry's model total.
+/// tier's models, then one that places each entry's model total and unit.
 pub struct LowerTierBuild {
     rows: WeekRowsBuild,
-    /// The layout and the totals being placed (with each bucket's next free slot, and the next
+    /// The layout and the keys being placed (with each bucket's next free slot, and the next
     /// model) once the rows are laid out.
-    placing: Option<(WeekRows, Vec<u32>, Vec<u32>, usize)>,
+    placing: Option<(WeekRows, Vec<u32>, Vec<(u32, u32)>, usize)>,
+    has_units: bool,
 }
 
 impl LowerTierBuild {
@@ -654,27 +677,31 @@ impl LowerTierBuild {
         LowerTierBuild {
             rows: WeekRowsBuild::new(bounds),
             placing: None,
+            has_units: true,
         }
     }
 
     /// Visits at most `budget` models (at least one) of the current pass: `models` in decreasing
-    /// order of `totals` (each below 2^32), the same at every call. `Some` when the build is over
-    /// (`Some(None)`: no tier, as [`WeekRows::build`] says), `None` while work is left.
+    /// order of `totals` (each below 2^32), the same at every call. `unit_of(m)` is the unit model
+    /// `m` is credited to whole ([`NO_TIER_UNIT`]: none), `None` when it cannot be said (then the
+    /// tier has no units). `Some` when the build is over (`Some(None)`: no tier, as
+    /// [`WeekRows::build`] says), `None` while work is left.
     pub fn step(
         &mut self,
         rows: &Rows,
         created_weeks: &[i32],
         models: &[u32],
         totals: &[f64],
+        unit_of: impl Fn(u32) -> Option<u32>,
         budget: usize,
     ) -> Option<Option<LowerTier>> {
-        let Some((layout, slot, entry_totals, next)) = &mut self.placing else {
+        let Some((layout, slot, keys, next)) = &mut self.placing else {
             match self.rows.step(rows, created_weeks, models, budget)? {
                 None => return Some(None),
                 Some(layout) => {
                     let slot = layout.start.clone();
-                    let entry_totals = vec![0u32; layout.len()];
-                    self.placing = Some((layout, slot, entry_totals, 0));
+                    let keys = vec![(0, NO_TIER_UNIT); layout.len()];
+                    self.placing = Some((layout, slot, keys, 0));
                     return None;
                 }
             }
@@ -684,15 +711,23 @@ impl LowerTierBuild {
             let (a, b) = rows.range(m as usize);
             let c = created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
             let total = totals.get(m as usize).map_or(0, |&t| t as u32);
-            let weeks = rows.slice(a, b).0.iter().map(|&w| (w, total));
-            place((layout.first_week, layout.ages), slot, entry_totals, c, weeks);
+            let unit = unit_of(m).unwrap_or_else(|| {
+                self.has_units = false;
+                NO_TIER_UNIT
+            });
+            let weeks = rows.slice(a, b).0.iter().map(|&w| (w, (total, unit)));
+            place((layout.first_week, layout.ages), slot, keys, c, weeks);
         }
         *next = end;
         if end < models.len() {
             return None;
         }
-        let (layout, _, totals, _) = self.placing.take()?;
-        Some(Some(LowerTier { layout, totals }))
+        let (layout, _, keys, _) = self.placing.take()?;
+        Some(Some(LowerTier {
+            layout,
+            keys,
+            has_units: self.has_units,
+        }))
     }
 }
 
@@ -1199,20 +1234,35 @@ mod tests {
         let created = [5, 5, 5, 6];
         let totals = [15.0, 50.0, 3.0, 30.0];
         let order = [1, 3, 0, 2];
+        // Units: A and C in unit 7, B in none, D in unit 2.
+        let unit_of = |m: u32| Some([7, NO_TIER_UNIT, 7, 2][m as usize]);
         for budget in [1, 2, usize::MAX] {
             let mut build = LowerTierBuild::new((5, 6));
             let mut calls = 0;
             let tier = loop {
                 calls += 1;
                 assert!(calls < 100);
-                if let Some(done) = build.step(&rows, &created, &order, &totals, budget) {
+                if let Some(done) = build.step(&rows, &created, &order, &totals, unit_of, budget) {
                     break done.unwrap();
                 }
             };
             assert_eq!(tier.len(), 6);
+            assert!(tier.has_units());
             let at_least = |week, window, min| {
                 let mut v = Vec::new();
-                tier.counted_at_least(week, window, min, |x| v.extend_from_slice(x));
+                tier.counted_at_least(week, window, min, |x, keys| {
+                    assert_eq!(x.len(), keys.len());
+                    for (&d, &(total, unit)) in x.iter().zip(keys) {
+                        // Each entry's key is its model's.
+                        let m = DOWNLOADS.iter().position(|&y| y == d).unwrap();
+                        let model = OFFSETS.iter().rposition(|&o| o as usize <= m).unwrap();
+                        assert_eq!(
+                            (total as f64, unit),
+                            (totals[model], unit_of(model as u32).unwrap())
+                        );
+                    }
+                    v.extend_from_slice(x)
+                });
                 sorted(&v)
             };
             assert_eq!(at_least(5, Some(52), 0.0), vec![1, 7, 50]);
@@ -1230,9 +1280,17 @@ mod tests {
             assert_eq!(at_least(7, Some(52), 0.0), Vec::<u32>::new());
             assert_eq!(at_least(4, None, 0.0), Vec::<u32>::new());
         }
-        // No models: no tier.
+        // A model whose unit cannot be said: no units. No models: no tier.
+        let mut build = LowerTierBuild::new((5, 6));
+        let split_d = |m: u32| (m != 3).then_some(7);
+        let tier = loop {
+            if let Some(done) = build.step(&rows, &created, &order, &totals, split_d, usize::MAX) {
+                break done.unwrap();
+            }
+        };
+        assert!(!tier.has_units());
         assert_eq!(
-            LowerTierBuild::new((5, 6)).step(&rows, &created, &[], &totals, 1),
+            LowerTierBuild::new((5, 6)).step(&rows, &created, &[], &totals, unit_of, 1),
             Some(None)
         );
     }

@@ -2219,7 +2219,7 @@ mod tests {
                 (&[("where", "org_type=startup")], false, false),
                 (&[("min-downloads", "200")], false, false),
             ];
-            let (mut few_others, mut country_sums_taken) = (false, false);
+            let (mut few_others, mut country_sums_taken, mut unknown_noted) = (false, false, false);
             for (pairs, taken, tier) in filters {
                 let mut all = pairs.to_vec();
                 all.push(("level", "model"));
@@ -2251,14 +2251,13 @@ mod tests {
                 };
                 let ctx = Context::new(&engine, &country).unwrap();
                 let units = ctx.credits().units();
-                let few = ctx
-                    .rows_of_last_layout()
-                    .is_some_and(|d| d.others.len() * 4 <= ctx.mask.kept_models.len());
-                assert_eq!(
-                    ctx.unit_sums_of_last_layout(units, None).is_some(),
-                    few,
-                    "{all:?}"
-                );
+                let few = ctx.rows_of_last_layout().is_some_and(|d| {
+                    d.others.len() * 4 <= ctx.mask.kept_models.len() || ctx.lower_tier_of(&d).is_some()
+                });
+                let taken = ctx.unit_sums_of_last_layout(units, None);
+                assert_eq!(taken.is_some(), few, "{all:?}");
+                // A lower minimum's other models from the lower tier, with their countries.
+                assert_eq!(taken.is_some_and(|t| t.2.is_some()), tier, "{all:?}");
                 country_sums_taken |= few;
                 for granularity in [Granularity::Week, Granularity::Month] {
                     let options = Options {
@@ -2266,16 +2265,20 @@ mod tests {
                         ..country.clone()
                     };
                     for view in ["concentration", "shares"] {
+                        let report = run(&engine, view, &options).unwrap();
                         assert_eq!(
-                            run(&engine, view, &options).unwrap(),
+                            report,
                             run(&fresh, view, &options).unwrap(),
                             "{view} {granularity:?} {all:?}"
                         );
+                        unknown_noted |= tier && report.notes.iter().any(|n| n.contains("is unknown"));
                     }
                 }
             }
             assert!(few_others, "a creation range takes most rows");
             assert!(country_sums_taken);
+            // The note on models of no country, from the sums that the lower tier completed.
+            assert!(unknown_noted);
         }
     }
 
