@@ -665,10 +665,18 @@ impl LowerTier {
 /// tier's models, then one that places each entry's model total and unit.
 pub struct LowerTierBuild {
     rows: WeekRowsBuild,
-    /// The layout and the keys being placed (with each bucket's next free slot, and the next
-    /// model) once the rows are laid out.
-    placing: Option<(WeekRows, Vec<u32>, Vec<(u32, u32)>, usize)>,
+    /// Once the rows are laid out, the placing of the keys.
+    placing: Option<TierPlacing>,
     has_units: bool,
+}
+
+/// The last pass of a [`LowerTierBuild`]: the layout, each bucket's next free slot, the keys
+/// placed so far and the next model.
+struct TierPlacing {
+    layout: WeekRows,
+    slot: Vec<u32>,
+    keys: Vec<(u32, u32)>,
+    next: usize,
 }
 
 impl LowerTierBuild {
@@ -695,13 +703,22 @@ impl LowerTierBuild {
         unit_of: impl Fn(u32) -> Option<u32>,
         budget: usize,
     ) -> Option<Option<LowerTier>> {
-        let Some((layout, slot, keys, next)) = &mut self.placing else {
+        let Some(TierPlacing {
+            layout,
+            slot,
+            keys,
+            next,
+        }) = &mut self.placing
+        else {
             match self.rows.step(rows, created_weeks, models, budget)? {
                 None => return Some(None),
                 Some(layout) => {
-                    let slot = layout.start.clone();
-                    let keys = vec![(0, NO_TIER_UNIT); layout.len()];
-                    self.placing = Some((layout, slot, keys, 0));
+                    self.placing = Some(TierPlacing {
+                        slot: layout.start.clone(),
+                        keys: vec![(0, NO_TIER_UNIT); layout.len()],
+                        layout,
+                        next: 0,
+                    });
                     return None;
                 }
             }
@@ -722,7 +739,7 @@ impl LowerTierBuild {
         if end < models.len() {
             return None;
         }
-        let (layout, _, keys, _) = self.placing.take()?;
+        let TierPlacing { layout, keys, .. } = self.placing.take()?;
         Some(Some(LowerTier {
             layout,
             keys,
