@@ -2625,7 +2625,9 @@ impl<'a> Context<'a> {
 
     /// Downloads credited to some unit, per period: what the units' sums of
     /// [`Context::for_each_unit_period`] add up to, in one pass over the rows (each model's rows
-    /// times the weight it credits to units). Cached per option set.
+    /// times the weight it credits to units), or from the week rows' weekly totals (direct
+    /// attribution, every model credited to a unit; for a lower minimum, the last filter's and
+    /// its lower tier's). Cached per option set.
     pub fn credited_period_totals(&self, credits: &Credits, periods: &PeriodMap) -> Rc<Vec<f64>> {
         let key = self.option_set_key(true);
         if let Some((_, x)) = self.cache.period_totals.borrow().iter().find(|(k, _)| *k == key) {
@@ -2643,6 +2645,26 @@ impl<'a> Context<'a> {
             for (k, &p) in periods.period_of.iter().enumerate() {
                 if let Some(x) = totals.get_mut(p as usize) {
                     *x += layout.counted_total(periods.first_week + k as i32, window) as f64;
+                }
+            }
+            return self.cache_period_totals(key, totals);
+        }
+        let from_tier = self
+            .rows_of_last_layout()
+            .filter(|_| self.options.attribution == Attribution::Direct && !credits.any_unknown)
+            .and_then(|d| Some((self.lower_tier_of(&d)?, d.layout)));
+        if let Some((tier, layout)) = from_tier {
+            // A lower minimum: the last filter's weekly totals (all its models are kept) and
+            // the entries of its lower tier that this one keeps.
+            let (window, min) = (self.options.window_weeks, self.options.min_downloads);
+            for (k, &p) in periods.period_of.iter().enumerate() {
+                let week = periods.first_week + k as i32;
+                let mut sum = layout.counted_total(week, window);
+                tier.counted_at_least(week, window, min, |values, _| {
+                    sum += values.iter().map(|&d| d as u64).sum::<u64>();
+                });
+                if let Some(x) = totals.get_mut(p as usize) {
+                    *x += sum as f64;
                 }
             }
             return self.cache_period_totals(key, totals);

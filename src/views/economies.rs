@@ -2243,6 +2243,22 @@ mod tests {
                     run(&fresh, "concentration", &options).unwrap(),
                     "{all:?}"
                 );
+                // The shares of many units: each period's total from the week rows' totals (and
+                // for a lower minimum the tier's entries), the top units' models read.
+                for level in [Level::Model, Level::Developer] {
+                    for granularity in [Granularity::Week, Granularity::Quarter] {
+                        let options = Options {
+                            level,
+                            granularity,
+                            ..options.clone()
+                        };
+                        assert_eq!(
+                            run(&engine, "shares", &options).unwrap(),
+                            run(&fresh, "shares", &options).unwrap(),
+                            "shares {level:?} {granularity:?} {all:?}"
+                        );
+                    }
+                }
                 // The countries' sums too: the last filter's weekly sums of the creation weeks
                 // it keeps whole, and the other models' rows.
                 let country = Options {
