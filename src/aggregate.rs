@@ -366,6 +366,9 @@ pub struct EconomiesCache {
     /// The rows of the models just below that filter's minimum of downloads ([`LowerTier`]),
     /// made by `prepare` after the week rows and dropped with them.
     lower_tier: RefCell<Option<(MaskKey, LowerTierState)>>,
+    /// The developer of each entry of those week rows (direct attribution), kept from the
+    /// developers' weekly measures build, dropped with the rows.
+    layout_developers: RefCell<Option<(MaskKey, Rc<Vec<u32>>)>>,
     /// The label sets of the kept models ([`LabelSets`]) of the last population filter that asked
     /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
     /// range reuses them, so [`EconomiesCache::clear_option_caches`] keeps them.
@@ -832,6 +835,7 @@ impl EconomiesCache {
             // Its lower tier goes with it.
             _ => {
                 *self.lower_tier.borrow_mut() = None;
+                *self.layout_developers.borrow_mut() = None;
                 match self.week_bounds(s) {
                     Some(bounds) => Box::new(WeekRowsBuild::new(bounds)),
                     None => {
@@ -909,13 +913,15 @@ impl EconomiesCache {
             }
         };
         let totals = self.history_totals(s);
-        // Each entry's country, for the countries' weekly sums of a lower minimum.
+        // Each entry's country and developer, for their weekly sums under a lower minimum.
         let countries = self.credits(s, Level::Country, Attribution::Direct, RelationSet::ALL);
-        let unit_of = |m: u32| match countries.of_model(m as usize) {
+        let developers = self.credits(s, Level::Developer, Attribution::Direct, RelationSet::ALL);
+        let whole = |credits: &Credits, m: u32| match credits.of_model(m as usize) {
             ([], _) => Some(NO_TIER_UNIT),
             (&[u], &[w]) if w == 1.0 && u != NO_TIER_UNIT => Some(u),
             _ => None,
         };
+        let unit_of = |m: u32| Some((whole(&countries, m)?, whole(&developers, m)?));
         let state = match build.step(
             &self.rows(s),
             self.created_weeks(s),
@@ -1106,6 +1112,12 @@ impl EconomiesCache {
             &credits,
             budget,
         );
+        if step.is_some() && (level, attribution) == (Level::Developer, Attribution::Direct) {
+            // Each entry's developer, for a lower minimum's weekly sums per developer.
+            if let Some(units) = build.take_entry_units() {
+                *self.layout_developers.borrow_mut() = Some((mask_key(options), Rc::new(units)));
+            }
+        }
         let (state, made) = match step {
             Some(u) => (UnitWeekMeasuresState::Done(Some(Rc::new(u))), Some(true)),
             None => (UnitWeekMeasuresState::Building(build), None),
@@ -2330,9 +2342,9 @@ impl<'a> Context<'a> {
                     sums.add_week_created(week, window, from_layout.created, cells);
                     if let Some(t) = &tier {
                         t.counted_at_least(week, window, min, |values, keys| {
-                            for (&d, &(_, u)) in values.iter().zip(keys) {
+                            for (&d, k) in values.iter().zip(keys) {
                                 // No unit (NO_TIER_UNIT): the last group.
-                                if let Some(x) = cells.get_mut((u as usize).min(groups - 1)) {
+                                if let Some(x) = cells.get_mut((k.country as usize).min(groups - 1)) {
                                     *x += d as u64;
                                 }
                             }
@@ -2520,14 +2532,99 @@ impl<'a> Context<'a> {
         &self,
         credits: &Credits,
         periods: &PeriodMap,
-        f: impl FnMut(usize, &mut [u32]),
+        mut f: impl FnMut(usize, &mut [u32]),
     ) -> bool {
+        if self.unit_week_values_of_last_layout(credits, periods, &mut f) {
+            return true;
+        }
         let unit_major = credits.units().saturating_mul(periods.len()) > DENSE_CELLS
             && credits.model_runs <= credits.unit_order.len() + credits.model.len() / UNIT_MAJOR_BREAKS;
         periods.is_weekly()
             && self.options.attribution == Attribution::Direct
             && unit_major
             && self.unit_by_unit_week_values(credits, periods, f)
+    }
+
+    /// [`Context::for_each_week_of_unit_values`] at the developer level under a lower minimum of
+    /// downloads, without reading rows: each week's sums per developer of the last filter's
+    /// counted entries (with each entry's developer, kept by `prepare`) and of the entries of
+    /// its lower tier that this filter keeps. `false`, having called nothing, when those are not
+    /// there or a developer's week holds 2^32 downloads or more.
+    pub fn unit_week_values_of_last_layout(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        f: &mut impl FnMut(usize, &mut [u32]),
+    ) -> bool {
+        if !periods.is_weekly()
+            || (self.options.level, self.options.attribution) != (Level::Developer, Attribution::Direct)
+        {
+            return false;
+        }
+        let Some(from_layout) = self.rows_of_last_layout() else {
+            return false;
+        };
+        let Some(tier) = self.lower_tier_of(&from_layout).filter(|t| t.has_units()) else {
+            return false;
+        };
+        let developers = match &*self.cache.layout_developers.borrow() {
+            Some((k, d)) if *k == from_layout.filter && d.len() == from_layout.layout.len() => d.clone(),
+            _ => return false,
+        };
+        let (first, np) = (periods.first_week, periods.len());
+        let (window, min) = (self.options.window_weeks, self.options.min_downloads);
+        let mut sums = vec![0u64; credits.units()];
+        let mut touched: Vec<u32> = Vec::new();
+        let mut values: Vec<u32> = Vec::new();
+        let mut starts = vec![0usize; np + 1];
+        let mut too_large = false;
+        for p in 0..np {
+            let week = first + p as i32;
+            let (at, counted) = from_layout.layout.counted_from(week, window);
+            // A developer's first entry of the week is noted without a branch (which would be
+            // mispredicted for about a quarter of the entries): each entry is written at the
+            // end of `touched`, which only moves on when the developer's sum was zero.
+            touched.resize(counted.len() + tier.counted_len(week, window), 0);
+            let mut n = 0;
+            let mut add = |u: u32, d: u32| {
+                if let Some(x) = sums.get_mut(u as usize) {
+                    if let Some(t) = touched.get_mut(n) {
+                        *t = u;
+                    }
+                    n += (*x == 0) as usize;
+                    *x += d as u64;
+                }
+            };
+            let units = developers.get(at..at + counted.len()).unwrap_or(&[]);
+            for (&u, &d) in units.iter().zip(counted) {
+                add(u, d);
+            }
+            tier.counted_at_least(week, window, min, |counted, keys| {
+                for (k, &d) in keys.iter().zip(counted) {
+                    add(k.developer, d);
+                }
+            });
+            // A developer whose entries were all zero is noted more than once, its sum zero.
+            for &u in touched.get(..n).unwrap_or(&[]) {
+                if let Some(x) = sums.get_mut(u as usize) {
+                    if *x > 0 {
+                        too_large |= *x > u32::MAX as u64;
+                        values.push(*x as u32);
+                        *x = 0;
+                    }
+                }
+            }
+            starts[p + 1] = values.len();
+        }
+        if too_large {
+            return false;
+        }
+        for p in 0..np {
+            if let Some(v) = values.get_mut(starts[p]..starts[p + 1]) {
+                f(p, v);
+            }
+        }
+        true
     }
 
     /// The pass of [`Context::for_each_week_of_unit_values`], unit by unit in `credits`' order

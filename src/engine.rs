@@ -89,7 +89,9 @@ impl Engine {
     /// of that attribute and org-by-country read instead of the rows,
     /// the models' measures ([`crate::week_rows::WeekMeasures`]), the rows of the models with
     /// half the minimum of downloads or more that the filter leaves out
-    /// ([`crate::week_rows::LowerTier`], which a lower minimum's model level reads), and for the leaderboards of
+    /// ([`crate::week_rows::LowerTier`], with each entry's country and developer; a lower
+    /// minimum's model, developer and country levels read it with the last filter's rows, whose
+    /// entries' developers the developers' measures build keeps), and for the leaderboards of
     /// models, developers and countries when each unit's models start to count
     /// ([`crate::aggregate::CountingAges`]) and the bounds of the search of the top models and
     /// developers, which let a leaderboard skip every kept model's total; then, once for all

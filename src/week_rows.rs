@@ -74,6 +74,16 @@ impl WeekRows {
         }
     }
 
+    /// [`WeekRows::counted`] with the index of its first entry (entries are numbered in the
+    /// layout's order, as [`UnitWeekMeasuresBuild::take_entry_units`] gives their units).
+    pub fn counted_from(&self, week: i32, window: Option<u32>) -> (usize, &[u32]) {
+        let first = self
+            .counted_range(week, window)
+            .and_then(|(from, _)| self.start.get(from))
+            .map_or(0, |&a| a as usize);
+        (first, self.counted(week, window))
+    }
+
     /// The sum of [`WeekRows::counted`]: the downloads that count in `week` (0 outside the layout).
     pub fn counted_total(&self, week: i32, window: Option<u32>) -> u64 {
         match self.counted_range(week, window) {
@@ -308,6 +318,19 @@ impl UnitWeekMeasuresBuild {
         Some(build)
     }
 
+    /// Each entry's unit, once a weekly build is over, when every model is credited whole to one
+    /// unit or none ([`NO_TIER_UNIT`]: none); `None` for a build over periods, or with a model
+    /// that splits its credit. Takes them out of the build.
+    pub fn take_entry_units(&mut self) -> Option<Vec<u32>> {
+        if self.periods.is_some()
+            || self.placing
+            || self.entry_credit.iter().any(|&c| c != NO_UNIT && c & SPLIT != 0)
+        {
+            return None;
+        }
+        Some(std::mem::take(&mut self.entry_credit))
+    }
+
     /// Does at most `budget` kept models' worth of work (at least one model or week). `Some` with
     /// the measures when the build is over, `None` while work is left. Every call must pass the
     /// same arguments, and the `rows`, `created_weeks` and `kept` that `layout` was built from;
@@ -365,7 +388,6 @@ impl UnitWeekMeasuresBuild {
         if self.next < count {
             return None;
         }
-        self.entry_credit = Vec::new();
         let (by_window, all) = (std::mem::take(&mut self.by_window), std::mem::take(&mut self.all));
         Some(WeekMeasures::of(layout, by_window, all))
     }
@@ -602,20 +624,29 @@ impl WeekRowsBuild {
 /// (at 1 M models, about 160 k models between minimums of 106 and 200: 40 ms natively, the
 /// model-level box's largest part).
 ///
-/// Each entry also has its model's unit at one level (countries, for their weekly sums), when
-/// every model of the tier is credited whole to one unit or to none.
+/// Each entry also has its model's country and developer (for their weekly sums), when every
+/// model of the tier is credited whole to one unit or to none at both levels.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LowerTier {
     layout: WeekRows,
-    /// Per entry, the total downloads of its model (each below 2^32: the tier's models are below
-    /// a minimum that is) and its unit ([`NO_TIER_UNIT`]: none).
-    keys: Vec<(u32, u32)>,
+    /// Per entry, its model's total and units.
+    keys: Vec<TierKey>,
     /// Whether the entries' units were given.
     has_units: bool,
 }
 
 /// The unit of an entry of a [`LowerTier`] whose model is credited to no unit.
 pub const NO_TIER_UNIT: u32 = u32::MAX;
+
+/// What a [`LowerTier`] keeps of an entry's model.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TierKey {
+    /// The model's total downloads (below 2^32: the tier's models are below a minimum that is).
+    pub total: u32,
+    /// Its country and developer ([`NO_TIER_UNIT`]: none).
+    pub country: u32,
+    pub developer: u32,
+}
 
 impl LowerTier {
     /// Entries held (one per row of the tier's models).
@@ -632,6 +663,12 @@ impl LowerTier {
         self.has_units
     }
 
+    /// The entries that count in `week` under `window` whatever the minimum: at least those of
+    /// [`LowerTier::counted_at_least`].
+    pub fn counted_len(&self, week: i32, window: Option<u32>) -> usize {
+        self.layout.counted(week, window).len()
+    }
+
     /// Calls `f(downloads, keys)` with the downloads that count in `week` under `window` (as
     /// [`WeekRows::counted`]) of the tier's models whose totals are at least `min`, and their
     /// (total, unit): one call per age bucket. Nothing for a week outside the tier.
@@ -640,7 +677,7 @@ impl LowerTier {
         week: i32,
         window: Option<u32>,
         min: f64,
-        mut f: impl FnMut(&[u32], &[(u32, u32)]),
+        mut f: impl FnMut(&[u32], &[TierKey]),
     ) {
         let Some((from, to)) = self.layout.counted_range(week, window) else {
             return;
@@ -650,7 +687,7 @@ impl LowerTier {
             let Some(keys) = self.keys.get(entries.clone()) else {
                 continue;
             };
-            let reached = keys.partition_point(|&(t, _)| t as f64 >= min);
+            let reached = keys.partition_point(|k| k.total as f64 >= min);
             if let (Some(values), Some(keys)) = (
                 self.layout.downloads.get(entries.start..entries.start + reached),
                 keys.get(..reached),
@@ -675,7 +712,7 @@ pub struct LowerTierBuild {
 struct TierPlacing {
     layout: WeekRows,
     slot: Vec<u32>,
-    keys: Vec<(u32, u32)>,
+    keys: Vec<TierKey>,
     next: usize,
 }
 
@@ -690,9 +727,9 @@ impl LowerTierBuild {
     }
 
     /// Visits at most `budget` models (at least one) of the current pass: `models` in decreasing
-    /// order of `totals` (each below 2^32), the same at every call. `unit_of(m)` is the unit model
-    /// `m` is credited to whole ([`NO_TIER_UNIT`]: none), `None` when it cannot be said (then the
-    /// tier has no units). `Some` when the build is over (`Some(None)`: no tier, as
+    /// order of `totals` (each below 2^32), the same at every call. `unit_of(m)` is the country
+    /// and the developer model `m` is credited to whole ([`NO_TIER_UNIT`]: none), `None` when it
+    /// cannot be said (then the tier has no units). `Some` when the build is over (`Some(None)`: no tier, as
     /// [`WeekRows::build`] says), `None` while work is left.
     pub fn step(
         &mut self,
@@ -700,7 +737,7 @@ impl LowerTierBuild {
         created_weeks: &[i32],
         models: &[u32],
         totals: &[f64],
-        unit_of: impl Fn(u32) -> Option<u32>,
+        unit_of: impl Fn(u32) -> Option<(u32, u32)>,
         budget: usize,
     ) -> Option<Option<LowerTier>> {
         let Some(TierPlacing {
@@ -715,7 +752,7 @@ impl LowerTierBuild {
                 Some(layout) => {
                     self.placing = Some(TierPlacing {
                         slot: layout.start.clone(),
-                        keys: vec![(0, NO_TIER_UNIT); layout.len()],
+                        keys: vec![TierKey::default(); layout.len()],
                         layout,
                         next: 0,
                     });
@@ -728,11 +765,16 @@ impl LowerTierBuild {
             let (a, b) = rows.range(m as usize);
             let c = created_weeks.get(m as usize).copied().unwrap_or(NO_WEEK);
             let total = totals.get(m as usize).map_or(0, |&t| t as u32);
-            let unit = unit_of(m).unwrap_or_else(|| {
+            let (country, developer) = unit_of(m).unwrap_or_else(|| {
                 self.has_units = false;
-                NO_TIER_UNIT
+                (NO_TIER_UNIT, NO_TIER_UNIT)
             });
-            let weeks = rows.slice(a, b).0.iter().map(|&w| (w, (total, unit)));
+            let key = TierKey {
+                total,
+                country,
+                developer,
+            };
+            let weeks = rows.slice(a, b).0.iter().map(|&w| (w, key));
             place((layout.first_week, layout.ages), slot, keys, c, weeks);
         }
         *next = end;
@@ -1252,7 +1294,7 @@ mod tests {
         let totals = [15.0, 50.0, 3.0, 30.0];
         let order = [1, 3, 0, 2];
         // Units: A and C in unit 7, B in none, D in unit 2.
-        let unit_of = |m: u32| Some([7, NO_TIER_UNIT, 7, 2][m as usize]);
+        let unit_of = |m: u32| Some(([7, NO_TIER_UNIT, 7, 2][m as usize], [1, 0, 2, 1][m as usize]));
         for budget in [1, 2, usize::MAX] {
             let mut build = LowerTierBuild::new((5, 6));
             let mut calls = 0;
@@ -1269,14 +1311,12 @@ mod tests {
                 let mut v = Vec::new();
                 tier.counted_at_least(week, window, min, |x, keys| {
                     assert_eq!(x.len(), keys.len());
-                    for (&d, &(total, unit)) in x.iter().zip(keys) {
+                    for (&d, k) in x.iter().zip(keys) {
                         // Each entry's key is its model's.
                         let m = DOWNLOADS.iter().position(|&y| y == d).unwrap();
                         let model = OFFSETS.iter().rposition(|&o| o as usize <= m).unwrap();
-                        assert_eq!(
-                            (total as f64, unit),
-                            (totals[model], unit_of(model as u32).unwrap())
-                        );
+                        let key = (k.total as f64, (k.country, k.developer));
+                        assert_eq!(key, (totals[model], unit_of(model as u32).unwrap()));
                     }
                     v.extend_from_slice(x)
                 });
@@ -1299,7 +1339,7 @@ mod tests {
         }
         // A model whose unit cannot be said: no units. No models: no tier.
         let mut build = LowerTierBuild::new((5, 6));
-        let split_d = |m: u32| (m != 3).then_some(7);
+        let split_d = |m: u32| (m != 3).then_some((7, 1));
         let tier = loop {
             if let Some(done) = build.step(&rows, &created, &order, &totals, split_d, usize::MAX) {
                 break done.unwrap();

@@ -2243,6 +2243,24 @@ mod tests {
                     run(&fresh, "concentration", &options).unwrap(),
                     "{all:?}"
                 );
+                // Developer concentration: for a lower minimum, each week's sums per developer
+                // from the last filter's entries and the tier's, with their developers.
+                let developer = Options {
+                    level: Level::Developer,
+                    ..options.clone()
+                };
+                let ctx = Context::new(&engine, &developer).unwrap();
+                let periods = ctx.periods().unwrap();
+                let mut weeks = 0;
+                let from_entries =
+                    ctx.unit_week_values_of_last_layout(&ctx.credits(), &periods, &mut |_, _| weeks += 1);
+                assert_eq!(from_entries, tier && !periods.is_empty(), "{all:?}");
+                assert_eq!(weeks, if from_entries { periods.len() } else { 0 }, "{all:?}");
+                assert_eq!(
+                    run(&engine, "concentration", &developer).unwrap(),
+                    run(&fresh, "concentration", &developer).unwrap(),
+                    "developer {all:?}"
+                );
                 // The shares of many units: each period's total from the week rows' totals (and
                 // for a lower minimum the tier's entries), the top units' models read.
                 for level in [Level::Model, Level::Developer] {
