@@ -1,7 +1,7 @@
 // Dashboard timings in headless Chromium from 127.0.0.1 (a benchmark: prints figures, asserts nothing).
 //
 //   node bench/dashboard-timing.mjs [--models 1000000] [--runs 3] [--skip-large]
-//   node bench/dashboard-timing.mjs --every-option [--models 1000000]
+//   node bench/dashboard-timing.mjs --every-option [--models 1000000] [--js-flags FLAGS]
 //
 // For the default snapshot of www/snapshots.json, the listed synthetic one, and a synthetic
 // N-model snapshot (built once with the CLI into target/e2e-fixtures/): time to first chart with a
@@ -17,6 +17,8 @@
 // boxes redrawn; the slowest box of each in `everyOptionWorst`).
 // Marks read from the page: 'hubecon:first-chart', 'hubecon:views-updated',
 // 'hubecon:engine-prepared' (app.js) and 'hubecon:snapshot-decode' (engine.js).
+// `--js-flags FLAGS` passes V8 flags to Chromium for the every-option run (for example
+// `--no-liftoff`, to see what the engine's code costs without V8's baseline tier).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +32,7 @@ const arg = (name, def) => {
 const MODELS = Number(arg('models', '1000000'));
 const RUNS = Number(arg('runs', '3'));
 const SKIP_LARGE = args.includes('--skip-large');
+const JS_FLAGS = arg('js-flags', '');
 const CLI = process.env.HUBECON_CLI || path.join(ROOT, 'target', 'release', 'hubecon');
 
 const median = (xs) => {
@@ -240,7 +243,10 @@ async function everyOptionAtEachBox(page) {
 
 async function measureEveryOption(server, target) {
   const url = `${server.url}index.html?snapshot=${encodeURIComponent(target.query)}`;
-  const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+  const browser = await launchBrowser({
+    viewport: { width: 1400, height: 900 },
+    extraArgs: JS_FLAGS ? [`--js-flags=${JS_FLAGS}`] : [],
+  });
   try {
     const page = await browser.context.newPage();
     await firstChart(page, url);

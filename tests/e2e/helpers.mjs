@@ -140,14 +140,17 @@ export async function startServer({ root = WWW } = {}) {
   return { url, port, pid: child.pid, stop };
 }
 
-/** A fresh Chromium profile (its own cache and service workers). */
-export async function launchBrowser(extra = {}) {
+/**
+ * A fresh Chromium profile (its own cache and service workers). `extraArgs`: more command-line
+ * switches (a benchmark's V8 flags); the rest goes to Playwright.
+ */
+export async function launchBrowser({ extraArgs = [], ...extra } = {}) {
   const { chromium } = await import('playwright-core');
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'hubecon-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport: { width: 1100, height: 900 },
     ...extra,
   });
