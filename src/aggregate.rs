@@ -39,10 +39,10 @@ enum WeekRowsState {
 }
 
 /// The [`LowerTier`] of one population filter: being made (with its models, in decreasing
-/// order of their totals), or made (with the lowest total it holds).
+/// order of their totals), or made.
 enum LowerTierState {
     Building(Box<LowerTierBuild>, Vec<u32>),
-    Done(Option<(f64, Rc<LowerTier>)>),
+    Done(Option<Rc<LowerTier>>),
 }
 
 /// The weekly unit-level measures of every window length over the week-order layout of one
@@ -309,6 +309,9 @@ pub struct RowsOfLastLayout {
     pub created: (Option<i32>, Option<i32>),
     /// The kept models whose rows are not taken from the layout (ascending).
     pub others: Vec<u32>,
+    /// For a lower minimum of downloads, the last filter's lower tier, which holds the rows of
+    /// all the other models (then `others` is left empty: nobody reads it).
+    pub tier: Option<Rc<LowerTier>>,
 }
 
 /// Indexes derived from a snapshot for the Economies views, built on first use.
@@ -930,9 +933,7 @@ impl EconomiesCache {
             unit_of,
             budget,
         ) {
-            Some(tier) => {
-                LowerTierState::Done(tier.map(|t| (lowest_of_tier(options.min_downloads), Rc::new(t))))
-            }
+            Some(tier) => LowerTierState::Done(tier.map(Rc::new)),
             None => LowerTierState::Building(build, models),
         };
         let made = match &state {
@@ -945,18 +946,20 @@ impl EconomiesCache {
 
     /// The [`LowerTier`] of the population filter `theirs`, when it holds the rows of every
     /// model that `options` keeps and `theirs` does not: `options` differs from `theirs` only by
-    /// a lower minimum of downloads, at least the tier's lowest total.
+    /// a lower minimum of downloads, at least the tier's lowest total ([`lowest_of_tier`]), and
+    /// each entry's units are there.
     fn lower_tier_for(&self, theirs: &MaskKey, options: &Options) -> Option<Rc<LowerTier>> {
         let slot = self.lower_tier.borrow();
-        let Some((key, LowerTierState::Done(Some((lowest, tier))))) = &*slot else {
+        let Some((key, LowerTierState::Done(Some(tier)))) = &*slot else {
             return None;
         };
         let (their_min, where_, from, to) = theirs;
+        let their_min = f64::from_bits(*their_min);
         let same_conditions =
             (where_, from, to) == (&options.where_, &options.created_from, &options.created_to);
         let min = options.min_downloads;
-        (key == theirs && same_conditions && min < f64::from_bits(*their_min) && min >= *lowest)
-            .then(|| tier.clone())
+        let within = min < their_min && min >= lowest_of_tier(their_min);
+        (key == theirs && same_conditions && within && tier.has_units()).then(|| tier.clone())
     }
 
     /// The weekly model-level measures of every window length of the population filter of
@@ -2415,7 +2418,7 @@ impl<'a> Context<'a> {
         // For countries, a lower minimum's other models are in the last filter's lower tier
         // with their countries: no rows are read.
         let tier = match self.options.level {
-            Level::Country => self.lower_tier_of(&from_layout).filter(|t| t.has_units()),
+            Level::Country => from_layout.tier.clone(),
             _ => None,
         };
         // The rows pass takes every kept model's total on the way, which the views' notes read
@@ -2564,7 +2567,7 @@ impl<'a> Context<'a> {
         let Some(from_layout) = self.rows_of_last_layout() else {
             return false;
         };
-        let Some(tier) = self.lower_tier_of(&from_layout).filter(|t| t.has_units()) else {
+        let Some(tier) = from_layout.tier.clone() else {
             return false;
         };
         let developers = match &*self.cache.layout_developers.borrow() {
@@ -2749,7 +2752,7 @@ impl<'a> Context<'a> {
         let from_tier = self
             .rows_of_last_layout()
             .filter(|_| self.options.attribution == Attribution::Direct && !credits.any_unknown)
-            .and_then(|d| Some((self.lower_tier_of(&d)?, d.layout)));
+            .and_then(|d| Some((d.tier?, d.layout)));
         if let Some((tier, layout)) = from_tier {
             // A lower minimum: the last filter's weekly totals (all its models are kept) and
             // the entries of its lower tier that this one keeps.
@@ -2966,7 +2969,7 @@ impl<'a> Context<'a> {
         let from_layout = self.rows_of_last_layout();
         // A lower minimum: the other models' rows from the last filter's lower tier, when it
         // holds them all.
-        let tier = from_layout.as_ref().and_then(|d| self.lower_tier_of(d));
+        let tier = from_layout.as_ref().and_then(|d| d.tier.clone());
         let tier_part = |p: usize, f: &mut dyn FnMut(&[u32])| {
             if let Some(t) = &tier {
                 let week = first + p as i32;
@@ -3116,6 +3119,17 @@ impl<'a> Context<'a> {
             return None;
         }
         let (filter, theirs, layout) = self.cache.last_week_rows(self.s)?;
+        // A lower minimum with the same subset keeps every model of the last filter: no scan,
+        // and the others are the tier's.
+        if let Some(tier) = self.cache.lower_tier_for(&filter, self.options) {
+            return Some(RowsOfLastLayout {
+                filter,
+                layout,
+                created: (None, None),
+                others: Vec::new(),
+                tier: Some(tier),
+            });
+        }
         let day = |d: &Option<String>| d.as_deref().and_then(|d| parse_date(d).ok());
         let created = (
             day(&self.options.created_from).map(|d| week_of_day(d) + 1),
@@ -3151,14 +3165,8 @@ impl<'a> Context<'a> {
             layout,
             created,
             others,
+            tier: None,
         })
-    }
-
-    /// The last filter's [`LowerTier`], when it holds the rows of all of `from_layout.others`
-    /// (this filter has a lower minimum of downloads, within the tier, and the same other
-    /// conditions).
-    pub fn lower_tier_of(&self, from_layout: &RowsOfLastLayout) -> Option<Rc<LowerTier>> {
-        self.cache.lower_tier_for(&from_layout.filter, self.options)
     }
 
     /// One pass over the counted rows, model by model: calls `emit(model, period, downloads)` for

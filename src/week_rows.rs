@@ -65,23 +65,22 @@ impl WeekRows {
     /// included): all of them without a window (`None`), those of ages `0..window` with one. Empty
     /// for a week outside the layout.
     pub fn counted(&self, week: i32, window: Option<u32>) -> &[u32] {
-        match self.counted_range(week, window) {
-            Some((from, to)) => match (self.start.get(from), self.start.get(to)) {
-                (Some(&a), Some(&b)) => self.downloads.get(a as usize..b as usize).unwrap_or(&[]),
-                _ => &[],
-            },
-            None => &[],
-        }
+        self.counted_from(week, window).1
     }
 
     /// [`WeekRows::counted`] with the index of its first entry (entries are numbered in the
     /// layout's order, as [`UnitWeekMeasuresBuild::take_entry_units`] gives their units).
     pub fn counted_from(&self, week: i32, window: Option<u32>) -> (usize, &[u32]) {
-        let first = self
-            .counted_range(week, window)
-            .and_then(|(from, _)| self.start.get(from))
-            .map_or(0, |&a| a as usize);
-        (first, self.counted(week, window))
+        let Some((from, to)) = self.counted_range(week, window) else {
+            return (0, &[]);
+        };
+        match (self.start.get(from), self.start.get(to)) {
+            (Some(&a), Some(&b)) => (
+                a as usize,
+                self.downloads.get(a as usize..b as usize).unwrap_or(&[]),
+            ),
+            _ => (0, &[]),
+        }
     }
 
     /// The sum of [`WeekRows::counted`]: the downloads that count in `week` (0 outside the layout).

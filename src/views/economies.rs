@@ -2227,10 +2227,21 @@ mod tests {
                 let ctx = Context::new(&engine, &options).unwrap();
                 let from_layout = ctx.rows_of_last_layout();
                 assert_eq!(from_layout.is_some(), taken, "{all:?}");
-                let from_tier = from_layout.as_ref().and_then(|d| ctx.lower_tier_of(d));
+                let from_tier = from_layout.as_ref().and_then(|d| d.tier.clone());
                 assert_eq!(from_tier.is_some(), tier, "{all:?}");
-                if let (Some(t), Some(d)) = (&from_tier, &from_layout) {
-                    assert!(!t.is_empty() && !d.others.is_empty(), "{all:?}");
+                if let Some(t) = &from_tier {
+                    // The others are in the tier (and not listed).
+                    assert!(!t.is_empty(), "{all:?}");
+                    assert!(
+                        ctx.mask.kept_models.len()
+                            > engine
+                                .economies()
+                                .mask(&engine.snapshot, &Options::default())
+                                .unwrap()
+                                .kept_models
+                                .len(),
+                        "{all:?}"
+                    );
                 }
                 if let Some(d) = &from_layout {
                     let kept = &ctx.mask.kept_models;
@@ -2285,9 +2296,9 @@ mod tests {
                 };
                 let ctx = Context::new(&engine, &country).unwrap();
                 let units = ctx.credits().units();
-                let few = ctx.rows_of_last_layout().is_some_and(|d| {
-                    d.others.len() * 4 <= ctx.mask.kept_models.len() || ctx.lower_tier_of(&d).is_some()
-                });
+                let few = ctx
+                    .rows_of_last_layout()
+                    .is_some_and(|d| d.others.len() * 4 <= ctx.mask.kept_models.len() || d.tier.is_some());
                 let taken = ctx.unit_sums_of_last_layout(units, None);
                 assert_eq!(taken.is_some(), few, "{all:?}");
                 // A lower minimum's other models from the lower tier, with their countries.
