@@ -3,11 +3,15 @@
 // wasm counterpart of `cargo run --release --example bench_window_change` (a benchmark: prints
 // figures, asserts nothing).
 //
-//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare] [--only BOX[,BOX...]] [--set NAME=VALUE[,...]]
+//   node bench/node-window-change.mjs SNAPSHOT.arrow [CHANGES] [--prepare] [--prepare-each] [--only BOX[,BOX...]] [--set NAME=VALUE[,...]]
 //
 // With --only only those boxes are timed, as the boxes of one screen are after a change: the first
 // pays what the boxes before it would share (the new window's ranges and per-model sums). With
 // --set the boxes are timed under other options (such as attribution=root; a box's own come after).
+//
+// --prepare-each (with --set): what a reader meets when changing an option a while after a
+// window change: before each change (untimed) the new window is drawn and prepared under the
+// default options, then the boxes are timed under --set with that window.
 //
 // HUBECON_PKG=DIR times another wasm-bindgen output (to pair two builds in one session).
 import fs from 'node:fs';
@@ -66,9 +70,14 @@ if (args.includes('--prepare')) {
   console.log(`prepare ${(performance.now() - t).toFixed(1)} ms`);
 }
 const times = BOXES.map(() => []);
+const ownOptions = BOXES.map((box) => box[2]);
 for (const box of BOXES) box[2] = { ...set, ...box[2] };
 const totals = [];
 for (let c = 0; c < changes; c++) {
+  if (args.includes('--prepare-each')) {
+    BOXES.forEach(([, view], i) => report(view, ownOptions[i], 20 + c));
+    engine.prepare({ attribute: 'architecture', 'window-weeks': String(20 + c) });
+  }
   const t0 = performance.now();
   BOXES.forEach(([name, view, options], i) => {
     if (only && !only.split(',').includes(name)) return;

@@ -1,7 +1,7 @@
 // Where a screen's redraw after a window change goes, in headless Chromium (a benchmark: prints
 // figures, asserts nothing).
 //
-//   node bench/screen-profile.mjs [--snapshot /fixtures/synthetic-1000000.arrow] [PANEL ...]
+//   node bench/screen-profile.mjs [--snapshot /fixtures/synthetic-1000000.arrow] [--option NAME=VALUE] [PANEL ...]
 //
 // For each panel id given (default: the Economies screens), the page is scrolled to it, the
 // rolling window changed, and a Chromium trace with the V8 sampling profiler is taken until the
@@ -12,6 +12,11 @@
 // run `wasm-bindgen --target web --out-dir DIR --out-name hubecon
 // target/wasm32-unknown-unknown/wasm-release/hubecon.wasm` and copy DIR's files over www/pkg
 // while profiling (then `scripts/build wasm` again).
+//
+// With `--option NAME=VALUE` (an option field's id without `opt-`, such as min-downloads=106) the
+// traced change is that option's instead: the window is changed first (untimed) and the engine's
+// idle preparation awaited, as `dashboard-timing.mjs --every-option` does; the option is set back
+// after each screen.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FIXTURE_DIR, launchBrowser, startServer } from '../tests/e2e/helpers.mjs';
@@ -19,7 +24,9 @@ import { FIXTURE_DIR, launchBrowser, startServer } from '../tests/e2e/helpers.mj
 const args = process.argv.slice(2);
 const at = args.indexOf('--snapshot');
 const snapshot = at >= 0 ? args[at + 1] : '/fixtures/synthetic-1000000.arrow';
-const panels = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1));
+const optionAt = args.indexOf('--option');
+const [optionName, optionValue] = optionAt >= 0 ? args[optionAt + 1].split('=') : [null, null];
+const panels = args.filter((a, i) => !a.startsWith('--') && (at < 0 || i !== at + 1) && (optionAt < 0 || i !== optionAt + 1));
 const SCREENS = panels.length
   ? panels
   : ['leaderboard-model', 'shares-developer', 'concentration-model', 'concentration-developer', 'modality', 'incidence', 'sizes', 'flows', 'trends'];
@@ -78,6 +85,13 @@ const top = (map, n) =>
     .slice(0, n)
     .map(([k, v]) => `${(v / 1000).toFixed(1)} ${k}`);
 
+/** Fills a text or number option field and applies it (as leaving the field does). */
+async function changeField(page, name, value) {
+  const input = page.locator(`#opt-${name}`);
+  await input.fill(value);
+  await input.dispatchEvent('change');
+}
+
 const server = await startServer();
 const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
 try {
@@ -90,14 +104,22 @@ try {
     await page.waitForTimeout(500);
     await page.waitForFunction(() => [...document.querySelectorAll('section.panel')].every((n) => n.getAttribute('aria-busy') !== 'true'), null, { timeout: 600000 });
     await page.waitForTimeout(1000);
+    let optionBefore = null;
+    if (optionName) {
+      const marks = await page.evaluate(() => performance.getEntriesByName('hubecon:engine-prepared').length);
+      await changeField(page, 'window-weeks', String(weeks++));
+      await page.waitForFunction((n) => performance.getEntriesByName('hubecon:engine-prepared').length > n, marks, { timeout: 600000 });
+      await page.waitForTimeout(500);
+      optionBefore = await page.locator(`#opt-${optionName}`).inputValue();
+    }
     const cdp = await page.context().newCDPSession(page);
     const events = [];
     cdp.on('Tracing.dataCollected', (d) => events.push(...d.value));
     const complete = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
     await cdp.send('Tracing.start', { categories: CATEGORIES, transferMode: 'ReportEvents' });
     const before = await page.evaluate(() => performance.getEntriesByName('hubecon:views-updated').length);
-    await page.locator('#opt-window-weeks').fill(String(weeks++));
-    await page.locator('#opt-window-weeks').dispatchEvent('change');
+    if (optionName) await changeField(page, optionName, optionValue);
+    else await changeField(page, 'window-weeks', String(weeks++));
     await page.waitForFunction((n) => performance.getEntriesByName('hubecon:views-updated').length > n, before, { timeout: 600000 });
     await cdp.send('Tracing.end');
     await complete;
@@ -122,6 +144,11 @@ try {
     console.log(`== ${id}: ${ms.toFixed(0)} ms; boxes (engine/whole ms): ${boxes.join(', ')}`);
     console.log(`   by script (ms): ${top(byScript, 6).join('; ')}`);
     console.log(`   by function (ms): ${top(byFunction, 8).join('; ')}`);
+    if (optionName) {
+      const marks = await page.evaluate(() => performance.getEntriesByName('hubecon:views-updated').length);
+      await changeField(page, optionName, optionBefore);
+      await page.waitForFunction((n) => performance.getEntriesByName('hubecon:views-updated').length > n, marks, { timeout: 600000 });
+    }
     if (pid !== null) {
       const browserWork = selfTimes(events, pid, tid, t0, t1);
       browserWork.delete('RunMicrotasks');

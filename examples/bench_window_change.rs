@@ -2,7 +2,7 @@
 //! time, so no cache holds the results), in the dashboard's box order and options.
 //!
 //! ```text
-//! cargo run --release --example bench_window_change -- --snapshot FILE [--changes N] [--prepare] [--only BOX[,BOX...]] [--set NAME=VALUE[,NAME=VALUE...]]
+//! cargo run --release --example bench_window_change -- --snapshot FILE [--changes N] [--prepare] [--prepare-each] [--only BOX[,BOX...]] [--set NAME=VALUE[,NAME=VALUE...]]
 //! ```
 //! Prints, per box, the median engine time over N changes (default 7). With `--prepare` the engine
 //! first runs `Engine::prepare` for the default options (and the trends box's attribute), as the
@@ -11,6 +11,9 @@
 //! (the first pays what the others share), or one box for a profiler. `--set` times the boxes
 //! under other options than the default ones (such as `attribution=root`; a box's own options
 //! come after them), set after the warm-up and `--prepare`: the first change of such an option.
+//! `--prepare-each` (with `--set`) times what a reader meets when changing an option a while
+//! after a window change: before each change (untimed) the new window is drawn and prepared under
+//! the default options, then the boxes are timed under `--set` with that window.
 
 use std::time::Instant;
 
@@ -85,8 +88,19 @@ fn main() -> Result<()> {
     }
     let mut times: Vec<Vec<f64>> = vec![Vec::new(); BOXES.len()];
     let mut totals = Vec::new();
+    let prepare_each = args.iter().any(|a| a == "--prepare-each");
     for change in 0..changes {
         let window = 20 + change;
+        if prepare_each {
+            for (_, view, extra) in BOXES {
+                engine.report(view, &options_for(window, &[], extra)?)?;
+            }
+            let w = window.to_string();
+            engine.prepare(&Options::from_pairs([
+                ("attribute", "architecture"),
+                ("window-weeks", &w),
+            ])?)?;
+        }
         let t0 = Instant::now();
         for (i, (name, view, extra)) in BOXES.iter().enumerate() {
             if only.as_deref().is_some_and(|o| !o.split(',').any(|b| b == *name)) {
