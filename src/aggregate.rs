@@ -18,6 +18,7 @@ use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use crate::attribution::{self, Credits, Lineage};
+use crate::concentration::{GrowingCounts, Measures};
 use crate::engine::Engine;
 use crate::filter::{self, rows_total, take_total, FallbackRows, ModelMask, RowIndex, Rows, Windowed};
 use crate::incidence::{LabelSets, LabelSetsBuild};
@@ -26,8 +27,9 @@ use crate::sizes::{AllSizePairs, Estimator, SizeGroup, SizePairs, SizePairsBuild
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date, week_of_day};
 use crate::week_rows::{
-    LowerTier, LowerTierBuild, UnitWeekMeasuresBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures,
-    WeekMeasuresBuild, WeekRows, WeekRowsBuild, NO_TIER_UNIT,
+    DeveloperWeekCounts, DeveloperWeekCountsBuild, LowerTier, LowerTierBuild, UnitWeekMeasuresBuild,
+    WeekCounts, WeekCountsBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures, WeekMeasuresBuild,
+    WeekRows, WeekRowsBuild, NO_TIER_UNIT,
 };
 use crate::{Error, Result};
 
@@ -36,6 +38,19 @@ use crate::{Error, Result};
 enum WeekRowsState {
     Building(Box<WeekRowsBuild>),
     Done(Option<Rc<WeekRows>>),
+}
+
+/// The [`WeekCounts`] of one population filter under one window: being made or made.
+enum WeekCountsState {
+    Building(Box<WeekCountsBuild>),
+    Done(Rc<WeekCounts>),
+}
+
+/// The [`DeveloperWeekCounts`] of one population filter under one window: being made, made, or
+/// not to be made (a developer's week of 2^32 downloads or more).
+enum DeveloperWeekCountsState {
+    Building(Box<DeveloperWeekCountsBuild>),
+    Done(Option<Rc<DeveloperWeekCounts>>, Option<u32>),
 }
 
 /// The [`LowerTier`] of one population filter: being made (with its models, in decreasing
@@ -369,8 +384,16 @@ pub struct EconomiesCache {
     /// The rows of the models just below that filter's minimum of downloads ([`LowerTier`]),
     /// made by `prepare` after the week rows and dropped with them.
     lower_tier: RefCell<Option<(MaskKey, LowerTierState)>>,
+    /// The values of each week of those week rows under the window `prepare` was last asked for
+    /// ([`WeekCounts`]), made after the lower tier for a lower minimum's model-level measures,
+    /// dropped with the rows.
+    week_counts: RefCell<Option<(MaskKey, WeekCountsState)>>,
+    /// The developers' weekly sums of those rows under that window ([`DeveloperWeekCounts`]),
+    /// made after the week counts, dropped with the rows.
+    developer_week_counts: RefCell<Option<(MaskKey, DeveloperWeekCountsState)>>,
     /// The developer of each entry of those week rows (direct attribution), kept from the
-    /// developers' weekly measures build, dropped with the rows.
+    /// developers' weekly measures build (empty when a model splits its credit), dropped with
+    /// the rows.
     layout_developers: RefCell<Option<(MaskKey, Rc<Vec<u32>>)>>,
     /// The label sets of the kept models ([`LabelSets`]) of the last population filter that asked
     /// for them, per attribute, for the incidence view. Like the week rows, a new window or week
@@ -838,6 +861,8 @@ impl EconomiesCache {
             // Its lower tier goes with it.
             _ => {
                 *self.lower_tier.borrow_mut() = None;
+                *self.week_counts.borrow_mut() = None;
+                *self.developer_week_counts.borrow_mut() = None;
                 *self.layout_developers.borrow_mut() = None;
                 match self.week_bounds(s) {
                     Some(bounds) => Box::new(WeekRowsBuild::new(bounds)),
@@ -942,6 +967,113 @@ impl EconomiesCache {
         };
         *self.lower_tier.borrow_mut() = Some((key, state));
         Ok(made)
+    }
+
+    /// Makes the [`WeekCounts`] of the week rows of the population filter of `options` under its
+    /// window, after the filter's lower tier (they serve only a lower minimum), replacing those
+    /// of another window: at least `budget` values a call (one week at least). `None` while work
+    /// is left, else whether the counts are there.
+    pub fn prepare_week_counts_step(&self, options: &Options, budget: usize) -> Option<bool> {
+        let key = mask_key(options);
+        let has_tier =
+            matches!(&*self.lower_tier.borrow(), Some((k, LowerTierState::Done(Some(_)))) if *k == key);
+        let layout = match self.week_rows(options) {
+            Some(layout) if has_tier => layout,
+            _ => return Some(false),
+        };
+        let window = options.window_weeks;
+        let mut slot = self.week_counts.borrow_mut();
+        let mut build = match slot.take() {
+            Some((k, WeekCountsState::Done(c))) if k == key && c.window() == window => {
+                *slot = Some((k, WeekCountsState::Done(c)));
+                return Some(true);
+            }
+            Some((k, WeekCountsState::Building(b))) if k == key && b.window() == window => b,
+            _ => Box::new(WeekCountsBuild::new(window)),
+        };
+        let (state, made) = match build.step(&layout, budget) {
+            Some(counts) => (WeekCountsState::Done(Rc::new(counts)), Some(true)),
+            None => (WeekCountsState::Building(build), None),
+        };
+        *slot = Some((key, state));
+        made
+    }
+
+    /// Makes the [`DeveloperWeekCounts`] of the week rows of the population filter of `options`
+    /// under its window, after the week counts (with the rows' developers and the lower tier),
+    /// replacing those of another window: at least `budget` values a call (one week at least).
+    /// `None` while work is left, else whether the counts are there.
+    pub fn prepare_developer_week_counts_step(
+        &self,
+        s: &Snapshot,
+        options: &Options,
+        budget: usize,
+    ) -> Option<bool> {
+        let key = mask_key(options);
+        let tier = match &*self.lower_tier.borrow() {
+            Some((k, LowerTierState::Done(Some(t)))) if *k == key => t.clone(),
+            _ => return Some(false),
+        };
+        let developers = match &*self.layout_developers.borrow() {
+            Some((k, d)) if *k == key => d.clone(),
+            _ => return Some(false),
+        };
+        let Some(layout) = self.week_rows(options) else {
+            return Some(false);
+        };
+        if developers.len() != layout.len() || !tier.has_units() {
+            return Some(false);
+        }
+        let window = options.window_weeks;
+        let taken = self.developer_week_counts.borrow_mut().take();
+        let mut build = match taken {
+            Some((k, DeveloperWeekCountsState::Done(c, w))) if k == key && w == window => {
+                let made = c.is_some();
+                *self.developer_week_counts.borrow_mut() = Some((k, DeveloperWeekCountsState::Done(c, w)));
+                return Some(made);
+            }
+            Some((k, DeveloperWeekCountsState::Building(b))) if k == key && b.window() == window => b,
+            _ => {
+                let units = self
+                    .credits(s, Level::Developer, Attribution::Direct, RelationSet::ALL)
+                    .units();
+                Box::new(DeveloperWeekCountsBuild::new(window, units))
+            }
+        };
+        let (state, made) = match build.step(&layout, &developers, &tier, budget) {
+            Some(counts) => {
+                let made = counts.is_some();
+                (
+                    DeveloperWeekCountsState::Done(counts.map(Rc::new), window),
+                    Some(made),
+                )
+            }
+            None => (DeveloperWeekCountsState::Building(build), None),
+        };
+        *self.developer_week_counts.borrow_mut() = Some((key, state));
+        made
+    }
+
+    /// The [`DeveloperWeekCounts`] of the population filter `filter` under `window`, when made.
+    fn developer_week_counts_for(
+        &self,
+        filter: &MaskKey,
+        window: Option<u32>,
+    ) -> Option<Rc<DeveloperWeekCounts>> {
+        match &*self.developer_week_counts.borrow() {
+            Some((k, DeveloperWeekCountsState::Done(Some(c), _))) if k == filter && c.window() == window => {
+                Some(c.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// The [`WeekCounts`] of the population filter `filter` under `window`, when made.
+    fn week_counts_for(&self, filter: &MaskKey, window: Option<u32>) -> Option<Rc<WeekCounts>> {
+        match &*self.week_counts.borrow() {
+            Some((k, WeekCountsState::Done(c))) if k == filter && c.window() == window => Some(c.clone()),
+            _ => None,
+        }
     }
 
     /// The [`LowerTier`] of the population filter `theirs`, when it holds the rows of every
@@ -1052,7 +1184,7 @@ impl EconomiesCache {
             s,
             options,
             (&self.unit_week_measures, key, UNIT_WEEK_MEASURES_ENTRIES),
-            (level, attribution),
+            (level, attribution, true),
             &layout,
             |u| u.fits(&layout),
             || UnitWeekMeasuresBuild::new(&layout, units_at(s, level), s.models()),
@@ -1065,28 +1197,35 @@ impl EconomiesCache {
     /// the oldest measures beyond `cap`), the credits of `level` and `attribution` first, in
     /// slices of their own (root attribution's take 80–130 ms in wasm at 1 M models at once).
     /// Measures already made count as there when `fit` says they were made from this layout.
+    /// `weekly`: a weekly build, whose entries' developers (direct attribution) are kept for a
+    /// lower minimum ([`EconomiesCache::layout_developers`]).
     #[allow(clippy::too_many_arguments)]
     fn unit_measures_step<K: PartialEq>(
         &self,
         s: &Snapshot,
         options: &Options,
         (slots, key, cap): (&RefCell<Vec<(K, UnitWeekMeasuresState)>>, K, usize),
-        (level, attribution): (Level, Attribution),
+        (level, attribution, weekly): (Level, Attribution, bool),
         layout: &WeekRows,
         fit: impl Fn(&WeekMeasures) -> bool,
         start: impl FnOnce() -> Option<UnitWeekMeasuresBuild>,
         budget: usize,
     ) -> Result<Option<bool>> {
+        let developers_direct = weekly && (level, attribution) == (Level::Developer, Attribution::Direct);
+        // The developers' measures of a filter met again (kept from before another filter's
+        // layout) are made again, for the entries' developers that went with the other layout.
+        let wants_entry_units = developers_direct
+            && !matches!(&*self.layout_developers.borrow(), Some((k, _)) if *k == mask_key(options));
         let mut kept = slots.borrow_mut();
         let at = kept.iter().position(|(k, _)| *k == key);
         let mut build = match at.map(|i| kept.remove(i)) {
-            Some((k, UnitWeekMeasuresState::Done(u))) => {
+            Some((k, UnitWeekMeasuresState::Done(u))) if !wants_entry_units || u.is_none() => {
                 let made = u.as_deref().is_some_and(&fit);
                 kept.insert(0, (k, UnitWeekMeasuresState::Done(u)));
                 return Ok(Some(made));
             }
             Some((_, UnitWeekMeasuresState::Building(b))) => b,
-            None => {
+            _ => {
                 kept.retain(|(_, state)| matches!(state, UnitWeekMeasuresState::Done(_)));
                 kept.truncate(cap - 1);
                 match start() {
@@ -1115,11 +1254,11 @@ impl EconomiesCache {
             &credits,
             budget,
         );
-        if step.is_some() && (level, attribution) == (Level::Developer, Attribution::Direct) {
-            // Each entry's developer, for a lower minimum's weekly sums per developer.
-            if let Some(units) = build.take_entry_units() {
-                *self.layout_developers.borrow_mut() = Some((mask_key(options), Rc::new(units)));
-            }
+        if step.is_some() && developers_direct {
+            // Each entry's developer, for a lower minimum's weekly sums per developer (none, an
+            // empty list, when a model splits its credit).
+            let units = build.take_entry_units().unwrap_or_default();
+            *self.layout_developers.borrow_mut() = Some((mask_key(options), Rc::new(units)));
         }
         let (state, made) = match step {
             Some(u) => (UnitWeekMeasuresState::Done(Some(Rc::new(u))), Some(true)),
@@ -1189,7 +1328,7 @@ impl EconomiesCache {
             s,
             options,
             (&self.period_measures, key, PERIOD_MEASURES_ENTRIES),
-            (level, Attribution::Direct),
+            (level, Attribution::Direct, false),
             &layout,
             |_| true,
             start,
@@ -3100,6 +3239,75 @@ impl<'a> Context<'a> {
             }
         }
         *self.cache.week_values.borrow_mut() = values;
+    }
+
+    /// The weekly model-level measures of a lower minimum of downloads, when `prepare` has made
+    /// the last filter's [`WeekCounts`] under this window and its [`LowerTier`] holds the other
+    /// models: each week's counts loaded, the tier's entries that reach the minimum added. What
+    /// measuring each week of [`Context::for_each_week_of_model_values`] gives, bit for bit,
+    /// without copying the week's values (13 M at 1 M models). `None` otherwise.
+    pub fn week_measures_of_lower_minimum(&self, periods: &PeriodMap) -> Option<Vec<Measures>> {
+        let last = self.rows_of_last_layout()?;
+        let tier = last.tier?;
+        let window = self.options.window_weeks;
+        let counts = self.cache.week_counts_for(&last.filter, window)?;
+        let mut growing = GrowingCounts::default();
+        let measures = (0..periods.len())
+            .map(|p| {
+                let week = periods.first_week + p as i32;
+                counts.load(week, &mut growing);
+                tier.counted_at_least(week, window, self.options.min_downloads, |v, _| growing.add(v));
+                growing.measures()
+            })
+            .collect();
+        Some(measures)
+    }
+
+    /// The weekly developer-level measures of a lower minimum of downloads (direct attribution,
+    /// weekly periods), when `prepare` has made the last filter's [`DeveloperWeekCounts`] under
+    /// this window: each week's sums loaded, those of the developers of the tier's entries that
+    /// reach the minimum replaced by their sums with these entries. What measuring each week of
+    /// [`Context::unit_week_values_of_last_layout`] gives, bit for bit, without a pass over the
+    /// layout's entries. `None` otherwise, or when a developer's week holds 2^32 downloads or
+    /// more.
+    pub fn developer_week_measures_of_lower_minimum(&self, periods: &PeriodMap) -> Option<Vec<Measures>> {
+        if !periods.is_weekly()
+            || (self.options.level, self.options.attribution) != (Level::Developer, Attribution::Direct)
+        {
+            return None;
+        }
+        let last = self.rows_of_last_layout()?;
+        last.tier.as_ref()?;
+        let (window, min) = (self.options.window_weeks, self.options.min_downloads);
+        let counts = self.cache.developer_week_counts_for(&last.filter, window)?;
+        let mut growing = GrowingCounts::default();
+        // Per group of the week (a developer of its tier entries), the downloads of its entries
+        // that reach the minimum.
+        let mut extra: Vec<u64> = Vec::new();
+        let mut changes: Vec<(u32, u32)> = Vec::new();
+        let mut measures = Vec::with_capacity(periods.len());
+        for p in 0..periods.len() {
+            let week = periods.first_week + p as i32;
+            counts.load(week, &mut growing);
+            let tier = counts.tier_week(week);
+            extra.clear();
+            extra.resize(tier.group_sums.len(), 0);
+            let reached = tier.totals.partition_point(|&t| t as f64 >= min);
+            for (&d, &g) in tier.downloads.iter().zip(tier.groups).take(reached) {
+                if let Some(x) = extra.get_mut(g as usize) {
+                    *x += d as u64;
+                }
+            }
+            changes.clear();
+            for (&x, &sum) in extra.iter().zip(tier.group_sums) {
+                if x > 0 {
+                    changes.push((sum, u32::try_from(sum as u64 + x).ok()?));
+                }
+            }
+            growing.grow_whole(&changes);
+            measures.push(growing.measures());
+        }
+        Some(measures)
     }
 
     /// The last population filter's week rows ([`WeekRows`]), when this filter has none and

@@ -162,6 +162,16 @@ impl Engine {
         {
             return Ok(None);
         }
+        if self.economies.prepare_week_counts_step(options, budget).is_none() {
+            return Ok(None);
+        }
+        if self
+            .economies
+            .prepare_developer_week_counts_step(&self.snapshot, options, budget)
+            .is_none()
+        {
+            return Ok(None);
+        }
         if made && !crate::views::economies::prepare_leaderboards_step(self, options, budget)? {
             return Ok(None);
         }

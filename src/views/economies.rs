@@ -347,6 +347,11 @@ fn concentration(ctx: &mut Context) -> Result<Report> {
                 measures_of_counts(&mut values)
             })
             .collect()
+    } else if let Some(m) = (ctx.options.level == Level::Model && weekly_direct)
+        .then(|| ctx.week_measures_of_lower_minimum(&periods))
+        .flatten()
+    {
+        m
     } else if ctx.options.level == Level::Model && weekly_direct {
         // Each kept model's row is a value of its week.
         let mut m = Vec::with_capacity(np);
@@ -429,6 +434,9 @@ fn unit_week_measures_of_counts(
     credits: &Credits,
     periods: &PeriodMap,
 ) -> Option<Vec<Measures>> {
+    if let Some(m) = ctx.developer_week_measures_of_lower_minimum(periods) {
+        return Some(m);
+    }
     let mut m = Vec::with_capacity(periods.len());
     ctx.for_each_week_of_unit_values(credits, periods, |_, values| m.push(measures_of_counts(values)))
         .then_some(m)
@@ -2170,6 +2178,37 @@ mod tests {
     }
 
     #[test]
+    fn a_lower_minimum_after_a_round_trip_of_filters_reads_no_rows() {
+        // Prepared for the default filter, then for another (a higher minimum), then for the
+        // default again (whose developers' measures were kept): a lower minimum's model and
+        // developer concentration still come from the counts of the current window, and equal
+        // those of an engine that never prepared.
+        let snapshot = crate::import::synthetic::generate(3000, 7).unwrap();
+        let engine = Engine::new(snapshot.clone());
+        let fresh = Engine::new(snapshot);
+        let default = Options::default();
+        let higher = Options::from_pairs([("min-downloads", "1000")]).unwrap();
+        for options in [&default, &higher, &default] {
+            assert!(engine.prepare(options).unwrap());
+        }
+        for level in ["model", "developer"] {
+            let options = Options::from_pairs([("min-downloads", "120"), ("level", level)]).unwrap();
+            let ctx = Context::new(&engine, &options).unwrap();
+            let periods = ctx.periods().unwrap();
+            let counted = match ctx.options.level {
+                Level::Model => ctx.week_measures_of_lower_minimum(&periods),
+                _ => ctx.developer_week_measures_of_lower_minimum(&periods),
+            };
+            assert!(counted.is_some(), "{level}");
+            assert_eq!(
+                run(&engine, "concentration", &options).unwrap(),
+                run(&fresh, "concentration", &options).unwrap(),
+                "{level}"
+            );
+        }
+    }
+
+    #[test]
     fn a_new_filter_takes_most_of_its_model_rows_from_the_last_layout() {
         // Prepared for the default filter, the model-level concentration of other filters (drawn
         // before `prepare` lays them out) takes the rows of the last layout that they keep
@@ -2243,6 +2282,11 @@ mod tests {
                         "{all:?}"
                     );
                 }
+                // Under the window `prepare` was asked for, a lower minimum's weekly model
+                // measures come from the last filter's counts of each week and the tier.
+                let counted = ctx.week_measures_of_lower_minimum(&ctx.periods().unwrap());
+                let window_prepared = options.window_weeks == Options::default().window_weeks;
+                assert_eq!(counted.is_some(), tier && window_prepared, "{all:?}");
                 if let Some(d) = &from_layout {
                     let kept = &ctx.mask.kept_models;
                     assert!(d.others.len() < kept.len(), "{all:?}");
@@ -2266,6 +2310,9 @@ mod tests {
                 let from_entries =
                     ctx.unit_week_values_of_last_layout(&ctx.credits(), &periods, &mut |_, _| weeks += 1);
                 assert_eq!(from_entries, tier && !periods.is_empty(), "{all:?}");
+                // Under the window `prepare` was asked for, from the developers' weekly sums.
+                let counted = ctx.developer_week_measures_of_lower_minimum(&periods);
+                assert_eq!(counted.is_some(), tier && window_prepared, "{all:?}");
                 assert_eq!(weeks, if from_entries { periods.len() } else { 0 }, "{all:?}");
                 assert_eq!(
                     run(&engine, "concentration", &developer).unwrap(),
