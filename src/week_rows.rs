@@ -1091,6 +1091,14 @@ impl DeveloperWeekCountsBuild {
         if self.counts.entry_starts.is_empty() {
             self.counts.entry_starts.push(0);
             self.counts.group_starts.push(0);
+            // Reserved at once: grown by doubling, the blocks left behind would stay in a
+            // wasm module's memory (tens of MB at 1 M models).
+            let entries: usize = (0..layout.weeks)
+                .map(|k| tier.counted_len(layout.first_week + k as i32, self.window))
+                .sum();
+            self.counts.totals.reserve_exact(entries);
+            self.counts.downloads.reserve_exact(entries);
+            self.counts.groups.reserve_exact(entries);
         }
         let mut added = 0;
         while self.next < layout.weeks {
