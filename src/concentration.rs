@@ -163,9 +163,9 @@ impl GrowingCounts {
 
     /// For each pair `(old, new)` (`new` ≥ `old`, whole numbers), replaces a value `old` of the
     /// list with `new`, or adds `new` to the list when `old` is 0 (a value that was not there).
-    /// The same as [`GrowingCounts::replace`] (or [`GrowingCounts::add`])
-    /// pair by pair, but the values above the histogram's limit are taken out and put in with one
-    /// pass over them all, not one move of the larger ones per value.
+    /// The same as [`GrowingCounts::replace`] (or [`GrowingCounts::add`]) pair by pair (a value
+    /// may be grown twice in one call), but the values above the histogram's limit are taken out
+    /// and put in with one pass over them all, not one move of the larger ones per value.
     pub fn grow_whole(&mut self, changes: &[(u32, u32)]) {
         let (mut taken_out, mut put_in) = (Vec::new(), Vec::new());
         for &(old, new) in changes.iter() {
@@ -207,6 +207,30 @@ impl GrowingCounts {
         }
         taken_out.sort_unstable_by(f64::total_cmp);
         put_in.sort_unstable_by(f64::total_cmp);
+        // A value put in and taken out by the same call (grown twice) was never among the others.
+        let (mut i, mut j, mut out_kept, mut in_kept) = (0, 0, Vec::new(), Vec::new());
+        while i < taken_out.len() || j < put_in.len() {
+            match (taken_out.get(i), put_in.get(j)) {
+                (Some(&o), Some(&p)) if o == p => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(&o), Some(&p)) if o < p => {
+                    out_kept.push(o);
+                    i += 1;
+                }
+                (Some(&o), None) => {
+                    out_kept.push(o);
+                    i += 1;
+                }
+                (_, Some(&p)) => {
+                    in_kept.push(p);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let (taken_out, put_in) = (out_kept, in_kept);
         // The others less those taken out (one copy each), merged with those put in.
         let mut merged = Vec::with_capacity(self.others.len() + put_in.len());
         let (mut out, mut put) = (taken_out.iter().peekable(), put_in.iter().peekable());
@@ -989,18 +1013,20 @@ mod tests {
         assert!(close(m.hhi, 13.0 / 32.0) && close(m.gini, 0.25) && close(m.top1, 0.5));
     }
 
+    /// A measures' fields as bits, to compare them exactly.
+    fn bits(m: Measures) -> (usize, u64, [Option<u64>; 5]) {
+        (
+            m.units,
+            m.total.to_bits(),
+            [m.hhi, m.gini, m.top1, m.top10, m.top100].map(|x| x.map(f64::to_bits)),
+        )
+    }
+
     #[test]
     fn growing_counts_measure_as_the_whole_list() {
         // Lists grown in chunks of uneven size (zeros, values at and above the histogram's limit,
         // across the sorting threshold, an empty chunk), each prefix against `measures_of_counts`
         // of the same values: equal bit for bit, as the weekly table of window lengths needs.
-        let bits = |m: Measures| {
-            (
-                m.units,
-                m.total.to_bits(),
-                [m.hhi, m.gini, m.top1, m.top10, m.top100].map(|x| x.map(f64::to_bits)),
-            )
-        };
         let mut rng = crate::rng::Rng::new(5);
         let mut growing = GrowingCounts::default();
         for round in 0..2 {
@@ -1068,13 +1094,6 @@ mod tests {
         // Lists pushed (empty, zeros only, below and across the sorting threshold, with values at
         // and above the histogram's limit), each loaded and then grown by more values: against
         // `measures_of_counts` of the same values, bit for bit.
-        let bits = |m: Measures| {
-            (
-                m.units,
-                m.total.to_bits(),
-                [m.hhi, m.gini, m.top1, m.top10, m.top100].map(|x| x.map(f64::to_bits)),
-            )
-        };
         let mut rng = crate::rng::Rng::new(3);
         let lists: Vec<Vec<u32>> = [0, 5, 1500, 2047, 2048, 9000, 40_000]
             .into_iter()
@@ -1112,6 +1131,52 @@ mod tests {
         growing.add(&[4]);
         let m = growing.measures();
         assert_eq!((m.units, m.total, m.top1), (3, 8.0, Some(0.5)));
+    }
+
+    #[test]
+    fn grow_whole_as_the_list_with_its_values_grown() {
+        // Values grown within the histogram, across its limit and above it, several copies of
+        // one value, and new values (from 0, some of them zero), in rounds over one list:
+        // against `measures_of_counts` of the list with the same changes, bit for bit.
+        let mut rng = crate::rng::Rng::new(13);
+        let limit = COUNTED_BELOW as u32;
+        let mut list: Vec<u32> = (0..5000)
+            .map(|i| match i % 5 {
+                0 => 7,
+                1 => limit + (i % 3),
+                _ => (rng.f64() * 3000.0) as u32 + 1,
+            })
+            .collect();
+        let mut growing = GrowingCounts::default();
+        growing.add(&list);
+        for round in 0..4u32 {
+            let mut changes = Vec::new();
+            for step in 0..700usize {
+                let i = (rng.f64() * list.len() as f64) as usize % list.len();
+                let grown = list[i] + [1, 900, limit, 5][step % 4] * (round + 1);
+                changes.push((list[i], grown));
+                list[i] = grown;
+            }
+            for x in [0, 3, limit + 7, 0] {
+                changes.push((0, x));
+                list.push(x);
+            }
+            growing.grow_whole(&changes);
+            assert_eq!(
+                bits(growing.measures()),
+                bits(measures_of_counts(&mut list.clone())),
+                "round {round}"
+            );
+        }
+        // By hand: 1, 2, 20 000 with 2 → 5 and 20 000 → 20 001, 4 added: 1, 4, 5, 20 001.
+        growing.clear();
+        growing.add(&[1, 2, 20_000]);
+        growing.grow_whole(&[(2, 5), (20_000, 20_001), (0, 4)]);
+        let m = growing.measures();
+        assert_eq!(
+            (m.units, m.total, m.top1),
+            (4, 20_011.0, Some(20_001.0 / 20_011.0))
+        );
     }
 
     #[test]

@@ -921,9 +921,13 @@ impl WeekCounts {
     /// Replaces the values of `growing` with those that count in `week` (none for a week outside
     /// the layout): what adding `layout.counted(week, window)` after a clear gives.
     pub fn load(&self, week: i32, growing: &mut GrowingCounts) {
-        let slot = usize::try_from(week as i64 - self.first_week as i64).unwrap_or(usize::MAX);
-        growing.load(&self.lists, slot);
+        growing.load(&self.lists, week_slot(self.first_week, week));
     }
+}
+
+/// The slot of `week` in weeks from `first_week` (out of range before it).
+fn week_slot(first_week: i32, week: i32) -> usize {
+    usize::try_from(week as i64 - first_week as i64).unwrap_or(usize::MAX)
 }
 
 /// A [`WeekCounts`] made a few weeks at a time, like [`WeekMeasuresBuild`].
@@ -1011,19 +1015,15 @@ impl DeveloperWeekCounts {
         self.window
     }
 
-    fn slot(&self, week: i32) -> usize {
-        usize::try_from(week as i64 - self.first_week as i64).unwrap_or(usize::MAX)
-    }
-
     /// Replaces the values of `growing` with the developers' sums above zero in `week` (none for
     /// a week outside the layout).
     pub fn load(&self, week: i32, growing: &mut GrowingCounts) {
-        growing.load(&self.lists, self.slot(week));
+        growing.load(&self.lists, week_slot(self.first_week, week));
     }
 
     /// The tier's entries that the window counts in `week` (none outside the layout).
     pub fn tier_week(&self, week: i32) -> TierWeek<'_> {
-        let k = self.slot(week);
+        let k = week_slot(self.first_week, week);
         let range = |starts: &[usize]| match (starts.get(k), k.checked_add(1).and_then(|j| starts.get(j))) {
             (Some(&a), Some(&b)) => a..b,
             _ => 0..0,
@@ -1555,20 +1555,27 @@ mod tests {
         assert_eq!(w.counted_total(10, None), 5 + 100);
     }
 
+    const TIER_OFFSETS: [u32; 5] = [0, 2, 3, 5, 6];
+    const TIER_DOWNLOADS: [u32; 6] = [7, 8, 50, 1, 2, 30];
+
+    /// Four models created in week 5 (A, B, C) and 6 (D): A 7 and 8 downloads in weeks 5 and 6,
+    /// B 50 in week 5, C 1 and 2, D 30 in week 6.
+    fn tier_example() -> (Rows<'static>, [i32; 4]) {
+        const WEEKS: [u16; 6] = [5, 6, 5, 5, 6, 6];
+        let rows = Rows {
+            offsets: &TIER_OFFSETS,
+            weeks: &WEEKS,
+            downloads: &TIER_DOWNLOADS,
+        };
+        (rows, [5, 5, 5, 6])
+    }
+
     #[test]
     fn lower_tier_by_hand() {
         // Four models created in week 5 (A, B, C) and 6 (D); totals A 15, B 50, C 3, D 30, so
         // the tier's order is B, D, A, C. Week 5, age 0: B 50, A 7, C 1. Week 6: age 0 D 30;
         // age 1 A 8, C 2. A minimum keeps the models whose totals reach it.
-        const OFFSETS: [u32; 5] = [0, 2, 3, 5, 6];
-        const WEEKS: [u16; 6] = [5, 6, 5, 5, 6, 6];
-        const DOWNLOADS: [u32; 6] = [7, 8, 50, 1, 2, 30];
-        let rows = Rows {
-            offsets: &OFFSETS,
-            weeks: &WEEKS,
-            downloads: &DOWNLOADS,
-        };
-        let created = [5, 5, 5, 6];
+        let (rows, created) = tier_example();
         let totals = [15.0, 50.0, 3.0, 30.0];
         let order = [1, 3, 0, 2];
         // Units: A and C in unit 7, B in none, D in unit 2.
@@ -1591,8 +1598,8 @@ mod tests {
                     assert_eq!(x.len(), keys.len());
                     for (&d, k) in x.iter().zip(keys) {
                         // Each entry's key is its model's.
-                        let m = DOWNLOADS.iter().position(|&y| y == d).unwrap();
-                        let model = OFFSETS.iter().rposition(|&o| o as usize <= m).unwrap();
+                        let m = TIER_DOWNLOADS.iter().position(|&y| y == d).unwrap();
+                        let model = TIER_OFFSETS.iter().rposition(|&o| o as usize <= m).unwrap();
                         let key = (k.total as f64, (k.country, k.developer));
                         assert_eq!(key, (totals[model], unit_of(model as u32).unwrap()));
                     }
@@ -1637,15 +1644,7 @@ mod tests {
         // developer 7. Under 52 weeks: week 5 developer 7 has 50 (its tier entries see 50), week
         // 6 developer 2 has 30 (the tier's entries of developer 7 see 0). Under one week, the
         // tier's week-6 entries (age 1) are not counted.
-        const OFFSETS: [u32; 5] = [0, 2, 3, 5, 6];
-        const WEEKS: [u16; 6] = [5, 6, 5, 5, 6, 6];
-        const DOWNLOADS: [u32; 6] = [7, 8, 50, 1, 2, 30];
-        let rows = Rows {
-            offsets: &OFFSETS,
-            weeks: &WEEKS,
-            downloads: &DOWNLOADS,
-        };
-        let created = [5, 5, 5, 6];
+        let (rows, created) = tier_example();
         let layout = WeekRows::build(&rows, &created, &[1, 3]).unwrap();
         let developers = [7, 2]; // the layout's entries: B's (week 5), then D's (week 6)
         let tier_of = |models: &[u32]| {
