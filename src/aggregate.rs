@@ -27,9 +27,9 @@ use crate::sizes::{AllSizePairs, Estimator, SizeGroup, SizePairs, SizePairsBuild
 use crate::snapshot::{RelationSet, Snapshot};
 use crate::time::{civil_from_days, day_of_week_index, format_date, parse_date, week_of_day};
 use crate::week_rows::{
-    DeveloperWeekCounts, DeveloperWeekCountsBuild, LowerTier, LowerTierBuild, UnitWeekMeasuresBuild,
-    WeekCounts, WeekCountsBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures, WeekMeasuresBuild,
-    WeekRows, WeekRowsBuild, NO_TIER_UNIT,
+    take_positive_sums, DeveloperWeekCounts, DeveloperWeekCountsBuild, LowerTier, LowerTierBuild,
+    UnitWeekMeasuresBuild, WeekCounts, WeekCountsBuild, WeekGroupSums, WeekGroupSumsBuild, WeekMeasures,
+    WeekMeasuresBuild, WeekRows, WeekRowsBuild, NO_TIER_UNIT,
 };
 use crate::{Error, Result};
 
@@ -2746,16 +2746,7 @@ impl<'a> Context<'a> {
                     add(k.developer, d);
                 }
             });
-            // A developer whose entries were all zero is noted more than once, its sum zero.
-            for &u in touched.get(..n).unwrap_or(&[]) {
-                if let Some(x) = sums.get_mut(u as usize) {
-                    if *x > 0 {
-                        too_large |= *x > u32::MAX as u64;
-                        values.push(*x as u32);
-                        *x = 0;
-                    }
-                }
-            }
+            too_large |= take_positive_sums(touched.get(..n).unwrap_or(&[]), &mut sums, &mut values);
             starts[p + 1] = values.len();
         }
         if too_large {

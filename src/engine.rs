@@ -91,7 +91,10 @@ impl Engine {
     /// half the minimum of downloads or more that the filter leaves out
     /// ([`crate::week_rows::LowerTier`], with each entry's country and developer; a lower
     /// minimum's model, developer and country levels read it with the last filter's rows, whose
-    /// entries' developers the developers' measures build keeps), and for the leaderboards of
+    /// entries' developers the developers' measures build keeps), the values of each week under
+    /// the window of `options` as counts, for the models and the developers
+    /// ([`crate::week_rows::WeekCounts`], [`crate::week_rows::DeveloperWeekCounts`]: a lower
+    /// minimum's concentration then reads no entry of the layout), and for the leaderboards of
     /// models, developers and countries when each unit's models start to count
     /// ([`crate::aggregate::CountingAges`]) and the bounds of the search of the top models and
     /// developers, which let a leaderboard skip every kept model's total; then, once for all

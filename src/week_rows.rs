@@ -1038,6 +1038,23 @@ impl DeveloperWeekCounts {
     }
 }
 
+/// Appends to `values` the sums above zero of the units in `touched` and zeroes them (a unit
+/// whose first entries were zero is listed more than once: its sum is taken once); whether one
+/// of them was 2^32 or more (then cut to 32 bits).
+pub fn take_positive_sums(touched: &[u32], sums: &mut [u64], values: &mut Vec<u32>) -> bool {
+    let mut too_large = false;
+    for &u in touched {
+        if let Some(x) = sums.get_mut(u as usize) {
+            if *x > 0 {
+                too_large |= *x > u32::MAX as u64;
+                values.push(*x as u32);
+                *x = 0;
+            }
+        }
+    }
+    too_large
+}
+
 /// A [`DeveloperWeekCounts`] made a few weeks at a time, like [`WeekMeasuresBuild`].
 pub struct DeveloperWeekCountsBuild {
     window: Option<u32>,
@@ -1146,19 +1163,8 @@ impl DeveloperWeekCountsBuild {
             }
             self.counts.entry_starts.push(self.counts.totals.len());
             self.counts.group_starts.push(self.counts.group_sums.len());
-            // A developer whose first entries were zero is noted more than once: its sum is
-            // taken once (then zeroed).
             self.values.clear();
-            let mut too_large = false;
-            for &u in &self.touched {
-                if let Some(x) = self.sums.get_mut(u as usize) {
-                    if *x > 0 {
-                        too_large |= *x > u32::MAX as u64;
-                        self.values.push(*x as u32);
-                        *x = 0;
-                    }
-                }
-            }
+            let too_large = take_positive_sums(&self.touched, &mut self.sums, &mut self.values);
             self.touched.clear();
             if too_large {
                 return Some(None);
