@@ -85,9 +85,11 @@ const top = (map, n) =>
     .slice(0, n)
     .map(([k, v]) => `${(v / 1000).toFixed(1)} ${k}`);
 
-/** Fills a text or number option field and applies it (as leaving the field does). */
+/** Fills a text or number option field, or picks a select's option, and applies it (as leaving the field does). */
 async function changeField(page, name, value) {
   const input = page.locator(`#opt-${name}`);
+  // selectOption fires the select's own change event.
+  if ((await input.evaluate((n) => n.tagName)) === 'SELECT') return input.selectOption(value);
   await input.fill(value);
   await input.dispatchEvent('change');
 }
