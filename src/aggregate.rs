@@ -93,6 +93,25 @@ pub enum Groups {
     /// and a last group for the models without a country or an org type; one slot for every
     /// week.
     CountryOrgType,
+    /// Root attribution's whole credits under the relation set `relations`: the countries, a
+    /// group for the models credited to no country, then the developers `developers`
+    /// (ascending), each model in its root country's group and in its root developer's when it
+    /// credits all its downloads to one ([`whole_credit`]); a slot per week.
+    RootUnits {
+        relations: u8,
+        developers: Vec<u32>,
+    },
+}
+
+/// Where model `m` credits all its downloads: `Some(Some(u))` to unit `u`, `Some(None)` to
+/// none (its roots' units unknown), `None` when it splits them (several roots in other units,
+/// or some unknown).
+pub fn whole_credit(credits: &Credits, m: usize) -> Option<Option<u32>> {
+    match credits.of_model(m) {
+        ([], _) => Some(None),
+        ([u], [w]) if *w == 1.0 => Some(Some(*u)),
+        _ => None,
+    }
 }
 
 /// One kind of weekly group sums, as [`WeekRowsState`]: the population filter and groups they
@@ -349,6 +368,10 @@ pub struct EconomiesCache {
     unit_totals: RefCell<Vec<(String, Rc<UnitTotals>)>>,
     /// [`Context::credited_period_totals`] per option set.
     period_totals: RefCell<Vec<(String, Rc<Vec<f64>>)>>,
+    /// The top developers by root-attributed downloads, in order
+    /// ([`crate::views::economies::ROOT_SUMS_DEVELOPERS`] of them, fewer when fewer have
+    /// downloads), for the option set (its key) `Engine::prepare` ranked them under.
+    root_developer_ranking: RefCell<Option<(String, Rc<Vec<u32>>)>>,
     /// The units' sums of the last option set whose weekly sums per unit were taken from the
     /// last filter's and its lower tier ([`Context::dense_units`]), without model counts: what
     /// [`Context::unit_sums`] then gives without a pass over the models.
@@ -429,6 +452,9 @@ pub struct EconomiesCache {
     cell_label_sums: GroupSumsSlot,
     /// The sums per (country, org type) of the org-by-country view, kept like the week rows.
     country_org_sums: GroupSumsSlot,
+    /// The root attribution's sums per country and per top developer ([`Groups::RootUnits`]),
+    /// kept like the week rows.
+    root_unit_sums: GroupSumsSlot,
     /// Per population filter and level (direct attribution): the units with rows, by decreasing
     /// sum of all their kept models' rows ([`Context::top_unit_totals`]); two at a time.
     unit_bounds: RefCell<Vec<((MaskKey, Level), UnitBounds)>>,
@@ -1361,6 +1387,49 @@ impl EconomiesCache {
         group_sums(self.label_slot(groups)?, options, groups.clone(), &layout)
     }
 
+    /// The sums [`Groups::RootUnits`] and their developers, when made over the week rows of
+    /// the population filter of `options` under its relation set (root attribution).
+    pub fn root_unit_sums(&self, options: &Options) -> Option<(Rc<WeekGroupSums>, Vec<u32>)> {
+        if options.attribution != Attribution::Root {
+            return None;
+        }
+        let layout = self.week_rows(options)?;
+        let relations = options.relations_or(RelationSet::ALL).0;
+        match &*self.root_unit_sums.borrow() {
+            Some((
+                (
+                    k,
+                    Groups::RootUnits {
+                        relations: r,
+                        developers,
+                    },
+                ),
+                GroupSumsState::Done(Some(u)),
+            )) if *k == mask_key(options) && *r == relations && u.fits(&layout) => {
+                Some((u.clone(), developers.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The developers of the root sums being made or made for the population filter of
+    /// `options` under `relations`, so that the build's key is not chosen again at each slice.
+    pub fn root_unit_developers(&self, options: &Options, relations: RelationSet) -> Option<Vec<u32>> {
+        match &*self.root_unit_sums.borrow() {
+            Some((
+                (
+                    k,
+                    Groups::RootUnits {
+                        relations: r,
+                        developers,
+                    },
+                ),
+                _,
+            )) if *k == mask_key(options) && *r == relations.0 => Some(developers.clone()),
+            _ => None,
+        }
+    }
+
     /// Where the sums of `groups` are kept: one of each kind at a time.
     fn label_slot(&self, groups: &Groups) -> Option<&GroupSumsSlot> {
         match groups {
@@ -1368,6 +1437,7 @@ impl EconomiesCache {
             Groups::Labels(_) => Some(&self.label_week_sums),
             Groups::CellLabels { .. } => Some(&self.cell_label_sums),
             Groups::CountryOrgType => Some(&self.country_org_sums),
+            Groups::RootUnits { .. } => Some(&self.root_unit_sums),
         }
     }
 
@@ -2528,7 +2598,7 @@ impl<'a> Context<'a> {
                     }
                 }
             }
-        } else {
+        } else if multiplicity.is_some() || !self.add_root_country_sums(credits, periods, &mut dense) {
             self.add_dense_rows(credits, periods, multiplicity, &mut dense);
         }
         for (k, x) in dense.iter_mut().enumerate() {
@@ -2538,6 +2608,145 @@ impl<'a> Context<'a> {
             *x = 0.0; // the partitioned pass expects a zeroed block
         }
         *self.cache.dense.borrow_mut() = dense;
+    }
+
+    /// Root attribution at the country level from the prepared sums
+    /// ([`EconomiesCache::root_unit_sums`]): adds into `dense` (unit `u`, period `p` at
+    /// `u × periods + p`) each period's sums per country of the models credited whole to one,
+    /// and the counted rows of the kept models that split their credit, with their weights.
+    /// `false`, having added nothing, when the sums are not there.
+    fn add_root_country_sums(&self, credits: &Credits, periods: &PeriodMap, dense: &mut [f64]) -> bool {
+        if self.options.level != Level::Country {
+            return false;
+        }
+        let Some((sums, developers)) = self.cache.root_unit_sums(self.options) else {
+            return false;
+        };
+        let (units, np, groups) = (credits.units(), periods.len(), sums.groups());
+        if groups != units + 1 + developers.len() || dense.len() != units * np {
+            return false;
+        }
+        let mut block = vec![0u64; np * groups];
+        for (k, &p) in periods.period_of.iter().enumerate() {
+            let p = p as usize;
+            if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
+                sums.add_week(periods.first_week + k as i32, self.options.window_weeks, cells);
+            }
+        }
+        for (p, cells) in block.chunks_exact(groups).enumerate() {
+            for (u, &x) in cells.iter().take(units).enumerate() {
+                dense[u * np + p] = x as f64;
+            }
+        }
+        // The sums of the whole credits: every known country, the unknown one, and all.
+        let mut whole = vec![0u64; units + 1];
+        for cells in block.chunks_exact(groups) {
+            whole.iter_mut().zip(cells).for_each(|(a, &x)| *a += x);
+        }
+        let mut unknown = whole.get(units).copied().unwrap_or(0) as f64;
+        let mut all = whole.iter().sum::<u64>() as f64;
+        let weekly = periods.is_weekly();
+        for &m in &self.mask.kept_models {
+            if whole_credit(credits, m as usize).is_some() {
+                continue;
+            }
+            let (weeks, downloads) = self.counted_rows(m as usize);
+            let (us, ws) = credits.of_model(m as usize);
+            let mut sum = None;
+            for (&u, &w) in us.iter().zip(ws) {
+                let base = u as usize * np;
+                if let Some(row) = dense.get_mut(base..base + np) {
+                    sum = Some(add_rows(row, periods, weekly, weeks, downloads, w));
+                }
+            }
+            let sum = sum.map_or_else(|| rows_total(downloads), |s| s as f64);
+            unknown += credits.unknown_weight.get(m as usize).copied().unwrap_or(0.0) * sum;
+            all += sum;
+        }
+        // Every kept model's counted rows are in `dense` (the periods cover the options'
+        // weeks): the units' sums for the note on unknown countries, without a pass over the
+        // models.
+        let sums = UnitTotals {
+            totals: dense
+                .chunks_exact(np.max(1))
+                .map(|row| row.iter().sum())
+                .collect(),
+            models: Vec::new(),
+            unknown,
+            all,
+        };
+        *self.cache.derived_unit_sums.borrow_mut() = Some((self.option_set_key(false), Rc::new(sums)));
+        true
+    }
+
+    /// Each period's root-attributed downloads of the developers `wanted` from the prepared
+    /// sums ([`EconomiesCache::root_unit_sums`]), a column of `periods` per developer (`None`
+    /// for those the sums do not keep): the models credited whole to the developer from the
+    /// sums, the kept models that split their credit from their counted rows, with their
+    /// weights. `None` when the sums are not there.
+    pub fn root_developer_columns(
+        &self,
+        credits: &Credits,
+        periods: &PeriodMap,
+        wanted: &[usize],
+    ) -> Option<Vec<Option<Vec<f64>>>> {
+        if self.options.level != Level::Developer {
+            return None;
+        }
+        let (sums, developers) = self.cache.root_unit_sums(self.options)?;
+        let (np, groups) = (periods.len(), sums.groups());
+        let first = groups.checked_sub(developers.len())?;
+        let mut block = vec![0u64; np * groups];
+        for (k, &p) in periods.period_of.iter().enumerate() {
+            let p = p as usize;
+            if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
+                sums.add_week(periods.first_week + k as i32, self.options.window_weeks, cells);
+            }
+        }
+        let weekly = periods.is_weekly();
+        let columns = wanted
+            .iter()
+            .map(|&u| {
+                let i = developers.binary_search(&(u as u32)).ok()?;
+                let mut column: Vec<f64> = (0..np)
+                    .map(|p| block.get(p * groups + first + i).map_or(0.0, |&x| x as f64))
+                    .collect();
+                let (models, weights) = credits.of(u);
+                for (&m, &w) in models.iter().zip(weights) {
+                    // A weight of 1 is the model's whole credit: in the sums.
+                    if w != 1.0 && self.kept(m as usize) {
+                        let (weeks, downloads) = self.counted_rows(m as usize);
+                        add_rows(&mut column, periods, weekly, weeks, downloads, w);
+                    }
+                }
+                Some(column)
+            })
+            .collect();
+        Some(columns)
+    }
+
+    /// The top developers by root-attributed downloads, in order, when `Engine::prepare` ranked
+    /// them under these options (root attribution at the developer level).
+    pub fn root_developer_ranking(&self) -> Option<Rc<Vec<u32>>> {
+        let key = self.option_set_key(false);
+        match &*self.cache.root_developer_ranking.borrow() {
+            Some((k, r)) if *k == key => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    /// Ranks the top `count` developers by root-attributed downloads under these options (root
+    /// attribution at the developer level), unless already ranked: a pass over the kept models'
+    /// totals.
+    pub fn rank_root_developers(&self, count: usize, rank: impl FnOnce(&[f64]) -> Vec<usize>) {
+        if self.root_developer_ranking().is_some() {
+            return;
+        }
+        let credits = self.credits();
+        let ranking = rank(&self.unit_sums(&credits).totals);
+        let ranking = ranking.into_iter().take(count).map(|u| u as u32).collect();
+        *self.cache.root_developer_ranking.borrow_mut() =
+            Some((self.option_set_key(false), Rc::new(ranking)));
     }
 
     /// The last population filter's weekly sums per unit of the options' level and its week rows
@@ -2864,13 +3073,12 @@ impl<'a> Context<'a> {
             return x.clone();
         }
         let mut totals = vec![0.0; periods.len()];
-        let layout = self
-            .week_rows()
-            .filter(|_| self.options.attribution == Attribution::Direct && !credits.any_unknown);
+        let layout = self.week_rows().filter(|_| !credits.any_unknown);
         if let Some(layout) = layout {
-            // Direct attribution, every model credited to a unit: a period's total is every
-            // counted download of its weeks, which the week rows hold summed per (week, age).
-            // Whole numbers, so the same floats as the sums of the rows below.
+            // Every model credited whole to units: a period's total is every counted download of
+            // its weeks, which the week rows hold summed per (week, age). Whole numbers, so the
+            // same floats as the sums of the rows below under direct attribution (under root
+            // attribution, the rows' fractions add up to the same within rounding).
             let window = self.options.window_weeks;
             for (k, &p) in periods.period_of.iter().enumerate() {
                 if let Some(x) = totals.get_mut(p as usize) {

@@ -192,6 +192,12 @@ impl Engine {
         if !root && !self.prepare_unit_measures_step(options, &ROOT_MEASURES, budget)? {
             return Ok(None);
         }
+        // And root attribution's weekly sums per country and top developer (their credits
+        // first), which the shares and concentration screens' country and developer boxes read
+        // after a switch to root attribution instead of the rows.
+        if crate::views::economies::prepare_root_unit_sums_step(self, options, budget)?.is_none() {
+            return Ok(None);
+        }
         Ok(Some(made))
     }
 

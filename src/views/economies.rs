@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::aggregate::{
-    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, Context, Groups, PeriodMap,
-    DENSE_CELLS, NO_SIZE,
+    add_rows, cut_days, cut_index, cut_labels, period_runs, period_segments, whole_credit, Context, Groups,
+    PeriodMap, DENSE_CELLS, NO_SIZE,
 };
 use crate::attribution::Credits;
 use crate::concentration::{measures, measures_of_counts, percentile_interval, Measures};
@@ -218,13 +218,19 @@ fn shares(ctx: &mut Context) -> Result<Report> {
     } else {
         Some(ctx.credited_period_totals(&credits, &periods))
     };
-    // Many units: the top ones found without summing every unit, when the credits allow.
-    let top = match credited
-        .as_ref()
-        .and_then(|_| ctx.top_unit_totals(&credits, ctx.options.top))
-    {
-        Some(top) => top.into_iter().map(|(u, _)| u).collect(),
-        None => top_units(ctx, &ctx.unit_sums(&credits).totals, ctx.options.top),
+    // Many units: the top ones found without summing every unit, when the credits allow, or
+    // (root attribution) when `Engine::prepare` ranked them under these options.
+    let k = ctx.options.top;
+    let ranked = (ctx.options.attribution == Attribution::Root)
+        .then(|| ctx.root_developer_ranking())
+        .flatten()
+        .filter(|r| k <= r.len() || r.len() < ROOT_SUMS_DEVELOPERS);
+    let top: Vec<usize> = match ranked.filter(|_| credited.is_some()) {
+        Some(r) => r.iter().take(k).map(|&u| u as usize).collect(),
+        None => match credited.as_ref().and_then(|_| ctx.top_unit_totals(&credits, k)) {
+            Some(top) => top.into_iter().map(|(u, _)| u).collect(),
+            None => top_units(ctx, &ctx.unit_sums(&credits).totals, k),
+        },
     };
     let nk = top.len();
     let mut matrix = vec![0.0; np * nk];
@@ -251,7 +257,17 @@ fn shares(ctx: &mut Context) -> Result<Report> {
             let period_total = period_total.to_vec();
             let weekly = periods.is_weekly();
             let mut column = vec![0.0; np];
+            // Root attribution: the top developers' columns from the prepared sums.
+            let mut prepared = ctx
+                .root_developer_columns(&credits, &periods, &top)
+                .unwrap_or_default();
             for (k, &u) in top.iter().enumerate() {
+                if let Some(Some(c)) = prepared.get_mut(k).map(Option::take) {
+                    for (p, x) in c.into_iter().enumerate() {
+                        matrix[p * nk + k] = x;
+                    }
+                    continue;
+                }
                 column.iter_mut().for_each(|x| *x = 0.0);
                 let (models, weights) = credits.of(u);
                 for (&m, &w) in models.iter().zip(weights) {
@@ -468,6 +484,72 @@ pub fn prepare_country_org_sums_step(
     engine
         .economies()
         .prepare_label_sums_step(s, options, (Groups::CountryOrgType, count), groups_of, budget)
+}
+
+/// How many developers the root sums keep ([`prepare_root_unit_sums_step`]): the top ones by
+/// their root-attributed downloads, more than the shares view shows by default.
+pub const ROOT_SUMS_DEVELOPERS: usize = 64;
+
+/// Makes (a slice of `budget` kept models at a time, the root credits first) the weekly sums
+/// of root attribution per country and per top developer ([`Groups::RootUnits`]) for the
+/// population filter and relation set of `options`, so that a switch to root attribution reads
+/// no rows for the country boxes and the top developers' shares (see
+/// [`crate::engine::Engine::prepare`]). `None` while work is left, else whether they are there.
+pub fn prepare_root_unit_sums_step(
+    engine: &Engine,
+    options: &Options,
+    budget: usize,
+) -> Result<Option<bool>> {
+    let s = &engine.snapshot;
+    let cache = engine.economies();
+    let relations = options.relations_or(crate::snapshot::RelationSet::ALL);
+    let Some(countries) = cache.credits_step(s, Level::Country, Attribution::Root, relations, budget) else {
+        return Ok(None);
+    };
+    let Some(developers) = cache.credits_step(s, Level::Developer, Attribution::Root, relations, budget)
+    else {
+        return Ok(None);
+    };
+    // The top developers under these options: the shares view's top under root attribution,
+    // and the sums' developers when the sums are first made for this population filter (a new
+    // window keeps the sums, whose age buckets serve every window, and ranks them again).
+    let root = Options {
+        level: Level::Developer,
+        attribution: Attribution::Root,
+        ..options.clone()
+    };
+    let ctx = Context::new(engine, &root)?;
+    ctx.rank_root_developers(ROOT_SUMS_DEVELOPERS, |totals| {
+        top_units(&ctx, totals, ROOT_SUMS_DEVELOPERS)
+    });
+    let chosen = match cache.root_unit_developers(options, relations) {
+        Some(d) => d,
+        None => {
+            let mut top: Vec<u32> = ctx
+                .root_developer_ranking()
+                .map(|r| r.to_vec())
+                .unwrap_or_default();
+            top.sort_unstable();
+            top
+        }
+    };
+    let c = countries.units() as u32;
+    let count = c as usize + 1 + chosen.len();
+    let groups_of = |m: u32, f: &mut dyn FnMut(u32)| {
+        if let Some(u) = whole_credit(&countries, m as usize) {
+            f(u.unwrap_or(c));
+        }
+        if let Some(Some(d)) = whole_credit(&developers, m as usize) {
+            if let Ok(i) = chosen.binary_search(&d) {
+                f(c + 1 + i as u32);
+            }
+        }
+    };
+    let groups = Groups::RootUnits {
+        relations: relations.0,
+        developers: chosen.clone(),
+    };
+    cache.prepare_label_sums_step(s, options, (groups, count), groups_of, budget)
 }
 
 /// The downloads per (country, org type) pair (`acc[country × org types + org type]`), of the
@@ -2732,6 +2814,95 @@ mod tests {
     }
 
     #[test]
+    fn root_shares_from_the_prepared_sums_agree_with_the_row_pass() {
+        // Prepared under direct attribution (as the page is before a switch), root attribution's
+        // country shares and concentration and developer shares read the prepared sums per
+        // country and top developer (`Groups::RootUnits`) and the rows of the models that split
+        // their credit; a fresh engine reads every row. Keys agree exactly, downloads and
+        // shares to 1e-12 (the split models' fractions are added in another order).
+        let generated = crate::import::synthetic::generate(3000, 11).unwrap();
+        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
+            (a, b) => a == b,
+        };
+        let (mut from_sums, mut top_outside, mut notes) = (0, 0, 0);
+        for snapshot in [generated.clone(), generated.grouped_by_author()] {
+            let engine = Engine::new(snapshot.clone());
+            let fresh = Engine::new(snapshot);
+            for pairs in LAYOUT_OPTION_SETS {
+                for relations in ["finetune,adapter,quantized,merge", "finetune,merge"] {
+                    let mut direct = pairs.to_vec();
+                    direct.push(("relations", relations));
+                    let direct_options = Options::from_pairs(direct.iter().copied()).unwrap();
+                    assert!(engine.prepare(&direct_options).unwrap(), "{direct:?}");
+                    for (view, level, more) in [
+                        ("shares", "country", &[][..]),
+                        ("concentration", "country", &[("granularity", "month")][..]),
+                        ("concentration", "country", &[][..]),
+                        ("shares", "developer", &[][..]),
+                        ("shares", "developer", &[("granularity", "quarter")][..]),
+                        ("shares", "developer", &[("top", "100")][..]),
+                        // Not the week range ranked under: the developers' totals again.
+                        ("shares", "developer", &[("from", "2024-02-01")][..]),
+                    ] {
+                        let mut all = direct.clone();
+                        all.extend([("level", level), ("attribution", "root")]);
+                        all.extend(more);
+                        let options = Options::from_pairs(all.iter().copied()).unwrap();
+                        let (sums, developers) = engine
+                            .economies()
+                            .root_unit_sums(&options)
+                            .expect("prepared under direct attribution");
+                        assert_eq!(
+                            sums.groups(),
+                            engine.snapshot.country.values.len() + 1 + developers.len()
+                        );
+                        if level == "developer" {
+                            let ctx = Context::new(&engine, &options).unwrap();
+                            let top = top_units(&ctx, &ctx.unit_sums(&ctx.credits()).totals, options.top);
+                            from_sums += top
+                                .iter()
+                                .filter(|&&u| developers.binary_search(&(u as u32)).is_ok())
+                                .count();
+                            top_outside += top
+                                .iter()
+                                .filter(|&&u| developers.binary_search(&(u as u32)).is_err())
+                                .count();
+                        }
+                        let got = run(&engine, view, &options).unwrap();
+                        let want = run(&fresh, view, &options).unwrap();
+                        // The note on unknown countries too (its unit sums come from the sums).
+                        assert_eq!(got.notes, want.notes, "{all:?}");
+                        notes += got.notes.iter().filter(|n| n.contains("unknown")).count();
+                        let table = view;
+                        for col in ["period", "key"]
+                            .into_iter()
+                            .filter(|c| view == "shares" || *c == "period")
+                        {
+                            assert_eq!(strs(&got, table, col), strs(&want, table, col), "{all:?} {col}");
+                        }
+                        let cols: &[&str] = if view == "shares" {
+                            &["downloads", "share"]
+                        } else {
+                            &["units", "total", "hhi", "gini", "top1", "top10"]
+                        };
+                        for col in cols {
+                            let (g, w) = (f64s(&got, table, col), f64s(&want, table, col));
+                            assert_eq!(g.len(), w.len());
+                            for (i, (&a, &b)) in g.iter().zip(&w).enumerate() {
+                                assert!(close(a, b), "{all:?} {view} {col} row {i}: {a:?} vs {b:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Both ways met: the top developers in the sums, and (top 100) some beyond them.
+        assert!(from_sums > 0 && top_outside > 0, "{from_sums} {top_outside}");
+        assert!(notes > 0, "the fixture needs models of unknown countries");
+    }
+
+    #[test]
     fn prepared_period_totals_give_the_shares_of_a_fresh_engine() {
         // With the week rows prepared, the shares' period totals at a level where every model has
         // a unit come from the layout's sums per (week, age) instead of the rows: the report must
@@ -3328,7 +3499,9 @@ mod tests {
         // credits (two passes of every model, 10 a slice, then one slice with the first of the
         // next), then a pass of the kept models and the weeks, as the developers' above. Before
         // them, the size pairs and label sets of every model (80 models a slice: the pairs'
-        // rows and places, 13 attributes' sets).
+        // rows and places, 13 attributes' sets). After them, the countries' root credits (two
+        // passes of every model), a slice ranking the developers, and the root sums per country
+        // and top developer (a pass of the kept models).
         let root_done = |e: &Engine| {
             ["model", "developer"].into_iter().all(|level| {
                 let options =
@@ -3344,15 +3517,22 @@ mod tests {
             root_slices += 1;
         }
         assert!(root_done(&engine));
+        let root_options = Options::from_pairs([("min-downloads", "0"), ("attribution", "root")]).unwrap();
+        assert!(engine.economies().root_unit_sums(&root_options).is_some());
         let models = engine.snapshot.models().div_ceil(10);
         let every_model = 15 * engine.snapshot.models().div_ceil(80) + 2;
         assert!(
-            root_slices + 1 >= 2 * (2 * models + kept.div_ceil(10)),
+            root_slices + 1 >= 2 * (2 * models + kept.div_ceil(10)) + 2 * models + kept.div_ceil(10),
             "{root_slices}"
         );
         assert!(
             root_slices
-                < every_model + 2 * (2 * models + 1 + kept.div_ceil(10) + layout.len().div_ceil(per_slice)),
+                < every_model
+                    + 2 * (2 * models + 1 + kept.div_ceil(10) + layout.len().div_ceil(per_slice))
+                    + 2 * models
+                    + 2
+                    + kept.div_ceil(10)
+                    + 1,
             "{root_slices}"
         );
         assert!(engine
