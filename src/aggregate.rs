@@ -2569,35 +2569,44 @@ impl<'a> Context<'a> {
                     dense[u * np + p] = x as f64;
                 }
             }
-            if tier.is_some() {
-                // Every kept model's counted rows are in the block (the periods cover the
-                // options' weeks): the units' sums for the notes, without a pass over the models.
-                let mut all = vec![0u64; groups];
-                for cells in block.chunks_exact(groups) {
-                    all.iter_mut().zip(cells).for_each(|(a, &x)| *a += x);
-                }
-                let (known, unknown) = all.split_at(units.min(groups));
-                let sums = UnitTotals {
-                    totals: known.iter().map(|&x| x as f64).collect(),
-                    models: Vec::new(),
-                    unknown: unknown.iter().sum::<u64>() as f64,
-                    all: all.iter().sum::<u64>() as f64,
-                };
-                *self.cache.derived_unit_sums.borrow_mut() =
-                    Some((self.option_set_key(false), Rc::new(sums)));
+            // Each group's sum of every period, for the notes on unknown units.
+            let mut all = vec![0u64; groups];
+            for cells in block.chunks_exact(groups) {
+                all.iter_mut().zip(cells).for_each(|(a, &x)| *a += x);
             }
             let weekly = periods.is_weekly();
             let others: &[u32] = if tier.is_some() { &[] } else { &from_layout.others };
             for &m in others {
                 let (weeks, downloads) = self.counted_rows(m as usize);
-                let (us, ws) = credits.of_model(m as usize);
-                for (&u, &w) in us.iter().zip(ws) {
-                    let base = u as usize * np;
-                    if let Some(row) = dense.get_mut(base..base + np) {
-                        add_rows(row, periods, weekly, weeks, downloads, w);
+                // Direct attribution: a model's whole credit goes to one unit, or to none (the
+                // last group).
+                match credits.of_model(m as usize) {
+                    (&[u], &[w]) => {
+                        let base = u as usize * np;
+                        if let (Some(row), Some(x)) =
+                            (dense.get_mut(base..base + np), all.get_mut(u as usize))
+                        {
+                            *x += add_rows(row, periods, weekly, weeks, downloads, w);
+                        }
+                    }
+                    _ => {
+                        if let Some(x) = all.last_mut() {
+                            *x += downloads.iter().map(|&d| d as u64).sum::<u64>();
+                        }
                     }
                 }
             }
+            // Every kept model's counted rows are in the block or were just added (the periods
+            // cover the options' weeks): the units' sums for the notes, without a pass over the
+            // models. Whole numbers below 2^53: the same floats as the models' totals added.
+            let (known, unknown) = all.split_at(units.min(groups));
+            let sums = UnitTotals {
+                totals: known.iter().map(|&x| x as f64).collect(),
+                models: Vec::new(),
+                unknown: unknown.iter().sum::<u64>() as f64,
+                all: all.iter().sum::<u64>() as f64,
+            };
+            *self.cache.derived_unit_sums.borrow_mut() = Some((self.option_set_key(false), Rc::new(sums)));
         } else if multiplicity.is_some() || !self.add_root_country_sums(credits, periods, &mut dense) {
             self.add_dense_rows(credits, periods, multiplicity, &mut dense);
         }
@@ -2896,11 +2905,14 @@ impl<'a> Context<'a> {
             && self.unit_by_unit_week_values(credits, periods, f)
     }
 
-    /// [`Context::for_each_week_of_unit_values`] at the developer level under a lower minimum of
-    /// downloads, without reading rows: each week's sums per developer of the last filter's
-    /// counted entries (with each entry's developer, kept by `prepare`) and of the entries of
-    /// its lower tier that this filter keeps. `false`, having called nothing, when those are not
-    /// there or a developer's week holds 2^32 downloads or more.
+    /// [`Context::for_each_week_of_unit_values`] at the developer level for a filter that takes
+    /// most of its rows from the last layout ([`Context::rows_of_last_layout`]): each week's
+    /// sums per developer of the last filter's counted entries that this filter keeps (with
+    /// each entry's developer, kept by `prepare`; under a creation range, those of its creation
+    /// weeks), and of the entries of its lower tier that this filter keeps (a lower minimum), or
+    /// of the other kept models' rows (at most a quarter of the kept models). `false`, having
+    /// called nothing, when those are not there or a developer's week holds 2^32 downloads or
+    /// more.
     pub fn unit_week_values_of_last_layout(
         &self,
         credits: &Credits,
@@ -2915,15 +2927,33 @@ impl<'a> Context<'a> {
         let Some(from_layout) = self.rows_of_last_layout() else {
             return false;
         };
-        let Some(tier) = from_layout.tier.clone() else {
+        let tier = from_layout.tier.clone();
+        if tier.is_none() && from_layout.others.len() * 4 > self.mask.kept_models.len() {
             return false;
-        };
+        }
         let developers = match &*self.cache.layout_developers.borrow() {
             Some((k, d)) if *k == from_layout.filter && d.len() == from_layout.layout.len() => d.clone(),
             _ => return false,
         };
         let (first, np) = (periods.first_week, periods.len());
         let (window, min) = (self.options.window_weeks, self.options.min_downloads);
+        // The other kept models' counted rows (week, developer, downloads) in week order; a
+        // model of no developer counts in no unit.
+        let mut other_rows: Vec<(u32, u32, u32)> = Vec::new();
+        for &m in &from_layout.others {
+            let [u] = credits.of_model(m as usize).0 else {
+                continue;
+            };
+            let (weeks, downloads) = self.counted_rows(m as usize);
+            for (&wk, &d) in weeks.iter().zip(downloads) {
+                let p = (wk as i32).wrapping_sub(first) as u32;
+                if (p as usize) < np && d > 0 {
+                    other_rows.push((p, *u, d));
+                }
+            }
+        }
+        other_rows.sort_unstable_by_key(|&(p, _, _)| p);
+        let mut next_other = 0;
         let mut sums = vec![0u64; credits.units()];
         let mut touched: Vec<u32> = Vec::new();
         let mut values: Vec<u32> = Vec::new();
@@ -2931,11 +2961,22 @@ impl<'a> Context<'a> {
         let mut too_large = false;
         for p in 0..np {
             let week = first + p as i32;
-            let (at, counted) = from_layout.layout.counted_from(week, window);
+            let Some((at, counted)) =
+                from_layout
+                    .layout
+                    .counted_created_from(week, window, from_layout.created)
+            else {
+                return false;
+            };
+            let rest = other_rows.get(next_other..).unwrap_or(&[]);
+            let (others, _) = rest.split_at(rest.partition_point(|&(q, _, _)| q as usize == p));
+            let others_end = next_other + others.len();
+            next_other = others_end;
             // A developer's first entry of the week is noted without a branch (which would be
             // mispredicted for about a quarter of the entries): each entry is written at the
             // end of `touched`, which only moves on when the developer's sum was zero.
-            touched.resize(counted.len() + tier.counted_len(week, window), 0);
+            let tier_len = tier.as_ref().map_or(0, |t| t.counted_len(week, window));
+            touched.resize(counted.len() + tier_len + others.len(), 0);
             let mut n = 0;
             let mut add = |u: u32, d: u32| {
                 if let Some(x) = sums.get_mut(u as usize) {
@@ -2950,11 +2991,16 @@ impl<'a> Context<'a> {
             for (&u, &d) in units.iter().zip(counted) {
                 add(u, d);
             }
-            tier.counted_at_least(week, window, min, |counted, keys| {
-                for (k, &d) in keys.iter().zip(counted) {
-                    add(k.developer, d);
-                }
-            });
+            if let Some(t) = &tier {
+                t.counted_at_least(week, window, min, |counted, keys| {
+                    for (k, &d) in keys.iter().zip(counted) {
+                        add(k.developer, d);
+                    }
+                });
+            }
+            for &(_, u, d) in others {
+                add(u, d);
+            }
             too_large |= take_positive_sums(touched.get(..n).unwrap_or(&[]), &mut sums, &mut values);
             starts[p + 1] = values.len();
         }

@@ -104,23 +104,37 @@ impl WeekRows {
         window: Option<u32>,
         created: (Option<i32>, Option<i32>),
     ) -> Option<&[u32]> {
+        self.counted_created_from(week, window, created).map(|(_, d)| d)
+    }
+
+    /// [`WeekRows::counted_created`] with the index of its first entry, as
+    /// [`WeekRows::counted_from`].
+    pub fn counted_created_from(
+        &self,
+        week: i32,
+        window: Option<u32>,
+        created: (Option<i32>, Option<i32>),
+    ) -> Option<(usize, &[u32])> {
         let l = match (window, created) {
-            (_, (None, None)) => return Some(self.counted(week, window)),
+            (_, (None, None)) => return Some(self.counted_from(week, window)),
             (None, _) => return None,
             (Some(l), _) => l as i64,
         };
         let Some((from, _)) = self.counted_range(week, window) else {
-            return Some(&[]);
+            return Some((0, &[]));
         };
         let (youngest, oldest) = created_ages(week, l, created);
         let oldest = oldest.min(self.ages as i64 - 3); // the largest age
         if youngest > oldest {
-            return Some(&[]);
+            return Some((0, &[]));
         }
         let (a, z) = (from + youngest as usize, from + oldest as usize + 1);
         match (self.start.get(a), self.start.get(z)) {
-            (Some(&a), Some(&z)) => Some(self.downloads.get(a as usize..z as usize).unwrap_or(&[])),
-            _ => Some(&[]),
+            (Some(&a), Some(&z)) => Some((
+                a as usize,
+                self.downloads.get(a as usize..z as usize).unwrap_or(&[]),
+            )),
+            _ => Some((0, &[])),
         }
     }
 

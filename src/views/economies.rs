@@ -2341,6 +2341,7 @@ mod tests {
                 (&[("min-downloads", "200")], false, false),
             ];
             let (mut few_others, mut country_sums_taken, mut unknown_noted) = (false, false, false);
+            let mut entries_without_tier = false;
             for (pairs, taken, tier) in filters {
                 let mut all = pairs.to_vec();
                 all.push(("level", "model"));
@@ -2380,8 +2381,9 @@ mod tests {
                     run(&fresh, "concentration", &options).unwrap(),
                     "{all:?}"
                 );
-                // Developer concentration: for a lower minimum, each week's sums per developer
-                // from the last filter's entries and the tier's, with their developers.
+                // Developer concentration: each week's sums per developer from the last
+                // filter's entries, with their developers, and for a lower minimum the tier's,
+                // else (at most a quarter of the kept models) the other models' rows.
                 let developer = Options {
                     level: Level::Developer,
                     ..options.clone()
@@ -2391,7 +2393,11 @@ mod tests {
                 let mut weeks = 0;
                 let from_entries =
                     ctx.unit_week_values_of_last_layout(&ctx.credits(), &periods, &mut |_, _| weeks += 1);
-                assert_eq!(from_entries, tier && !periods.is_empty(), "{all:?}");
+                let mostly_laid_out = from_layout
+                    .as_ref()
+                    .is_some_and(|d| d.tier.is_some() || d.others.len() * 4 <= ctx.mask.kept_models.len());
+                assert_eq!(from_entries, mostly_laid_out && !periods.is_empty(), "{all:?}");
+                entries_without_tier |= from_entries && !tier;
                 // Under the window `prepare` was asked for, from the developers' weekly sums.
                 let counted = ctx.developer_week_measures_of_lower_minimum(&periods);
                 assert_eq!(counted.is_some(), tier && window_prepared, "{all:?}");
@@ -2450,6 +2456,10 @@ mod tests {
                 }
             }
             assert!(few_others, "a creation range takes most rows");
+            assert!(
+                entries_without_tier,
+                "a creation range's developers from the entries"
+            );
             assert!(country_sums_taken);
             // The note on models of no country, from the sums that the lower tier completed.
             assert!(unknown_noted);
