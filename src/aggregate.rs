@@ -2527,13 +2527,7 @@ impl<'a> Context<'a> {
         if let Some(sums) = sums {
             // The weekly sums per unit: each week's are a few dozen additions per unit.
             let groups = sums.groups();
-            let mut block = vec![0u64; np * groups];
-            for (k, &p) in periods.period_of.iter().enumerate() {
-                let p = p as usize;
-                if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
-                    sums.add_week(periods.first_week + k as i32, self.options.window_weeks, cells);
-                }
-            }
+            let block = self.period_group_sums(&sums, periods);
             // Whole numbers below 2^53: the same floats as the rows added one by one.
             for (p, cells) in block.chunks_exact(groups).enumerate() {
                 for (u, &x) in cells.iter().take(units).enumerate() {
@@ -2619,6 +2613,20 @@ impl<'a> Context<'a> {
         *self.cache.dense.borrow_mut() = dense;
     }
 
+    /// Each period's sums per group of `sums` under the options' window: period `p`, group `g`
+    /// at `p × groups + g`.
+    fn period_group_sums(&self, sums: &WeekGroupSums, periods: &PeriodMap) -> Vec<u64> {
+        let groups = sums.groups();
+        let mut block = vec![0u64; periods.len() * groups];
+        for (k, &p) in periods.period_of.iter().enumerate() {
+            let p = p as usize;
+            if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
+                sums.add_week(periods.first_week + k as i32, self.options.window_weeks, cells);
+            }
+        }
+        block
+    }
+
     /// Root attribution at the country level from the prepared sums
     /// ([`EconomiesCache::root_unit_sums`]): adds into `dense` (unit `u`, period `p` at
     /// `u × periods + p`) each period's sums per country of the models credited whole to one,
@@ -2635,13 +2643,7 @@ impl<'a> Context<'a> {
         if groups != units + 1 + developers.len() || dense.len() != units * np {
             return false;
         }
-        let mut block = vec![0u64; np * groups];
-        for (k, &p) in periods.period_of.iter().enumerate() {
-            let p = p as usize;
-            if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
-                sums.add_week(periods.first_week + k as i32, self.options.window_weeks, cells);
-            }
-        }
+        let block = self.period_group_sums(&sums, periods);
         for (p, cells) in block.chunks_exact(groups).enumerate() {
             for (u, &x) in cells.iter().take(units).enumerate() {
                 dense[u * np + p] = x as f64;
@@ -2705,13 +2707,7 @@ impl<'a> Context<'a> {
         let (sums, developers) = self.cache.root_unit_sums(self.options)?;
         let (np, groups) = (periods.len(), sums.groups());
         let first = groups.checked_sub(developers.len())?;
-        let mut block = vec![0u64; np * groups];
-        for (k, &p) in periods.period_of.iter().enumerate() {
-            let p = p as usize;
-            if let Some(cells) = block.get_mut(p * groups..(p + 1) * groups) {
-                sums.add_week(periods.first_week + k as i32, self.options.window_weeks, cells);
-            }
-        }
+        let block = self.period_group_sums(&sums, periods);
         let weekly = periods.is_weekly();
         let columns = wanted
             .iter()
@@ -2970,8 +2966,7 @@ impl<'a> Context<'a> {
             };
             let rest = other_rows.get(next_other..).unwrap_or(&[]);
             let (others, _) = rest.split_at(rest.partition_point(|&(q, _, _)| q as usize == p));
-            let others_end = next_other + others.len();
-            next_other = others_end;
+            next_other += others.len();
             // A developer's first entry of the week is noted without a branch (which would be
             // mispredicted for about a quarter of the entries): each entry is written at the
             // end of `touched`, which only moves on when the developer's sum was zero.
