@@ -100,7 +100,10 @@ impl Engine {
     /// developers, which let a leaderboard skip every kept model's total; then, once for all
     /// population filters, the sizes view's (year, model) pairs of every model
     /// ([`crate::sizes::SizePairsBuild`]) and the label sets of every model
-    /// ([`crate::incidence::LabelSetsBuild`]), from which a new filter's are taken. For interactive use,
+    /// ([`crate::incidence::LabelSetsBuild`]), from which a new filter's are taken; last, root
+    /// attribution's weekly sums per country and per top developer, with the top developers
+    /// ranked under `options` ([`crate::aggregate::Groups::RootUnits`]), which a switch to root
+    /// attribution reads instead of the rows. For interactive use,
     /// when idle; a single report does not need it. Returns whether the week-order layout is there
     /// (not for a snapshot without weekly history, nor when the kept rows are too many).
     pub fn prepare(&self, options: &Options) -> Result<bool> {

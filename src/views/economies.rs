@@ -2577,6 +2577,15 @@ mod tests {
 
     /// Makes the weekly measures at the options' level under `attribution` in one go; whether
     /// they are there.
+    /// Equal to 1e-12 of the larger (root attribution's fractions added in another order), or
+    /// both missing.
+    fn agree_to_1e12(a: Option<f64>, b: Option<f64>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
+            (a, b) => a == b,
+        }
+    }
+
     fn unit_measures_made(engine: &Engine, options: &Options, attribution: Attribution) -> bool {
         loop {
             let step = engine.economies().prepare_unit_week_measures_step(
@@ -2776,10 +2785,6 @@ mod tests {
             .filter(|&m| lineage.roots(m).len() > 1)
             .count();
         assert!(split > 0, "the fixture needs models with several roots");
-        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
-            (a, b) => a == b,
-        };
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
             let engine = Engine::new(snapshot.clone());
             let fresh = Engine::new(snapshot);
@@ -2814,7 +2819,7 @@ mod tests {
                             let (g, w) = (f64s(&got, table, col), f64s(&want, table, col));
                             assert_eq!(g.len(), w.len());
                             for (i, (&a, &b)) in g.iter().zip(&w).enumerate() {
-                                assert!(close(a, b), "{all:?} {col} row {i}: {a:?} vs {b:?}");
+                                assert!(agree_to_1e12(a, b), "{all:?} {col} row {i}: {a:?} vs {b:?}");
                             }
                         }
                     }
@@ -2831,10 +2836,6 @@ mod tests {
         // their credit; a fresh engine reads every row. Keys agree exactly, downloads and
         // shares to 1e-12 (the split models' fractions are added in another order).
         let generated = crate::import::synthetic::generate(3000, 11).unwrap();
-        let close = |a: Option<f64>, b: Option<f64>| match (a, b) {
-            (Some(a), Some(b)) => (a - b).abs() <= 1e-12 * a.abs().max(b.abs()),
-            (a, b) => a == b,
-        };
         let (mut from_sums, mut top_outside, mut notes) = (0, 0, 0);
         for snapshot in [generated.clone(), generated.grouped_by_author()] {
             let engine = Engine::new(snapshot.clone());
@@ -2900,7 +2901,10 @@ mod tests {
                             let (g, w) = (f64s(&got, table, col), f64s(&want, table, col));
                             assert_eq!(g.len(), w.len());
                             for (i, (&a, &b)) in g.iter().zip(&w).enumerate() {
-                                assert!(close(a, b), "{all:?} {view} {col} row {i}: {a:?} vs {b:?}");
+                                assert!(
+                                    agree_to_1e12(a, b),
+                                    "{all:?} {view} {col} row {i}: {a:?} vs {b:?}"
+                                );
                             }
                         }
                     }
