@@ -2718,8 +2718,8 @@ impl<'a> Context<'a> {
                     .collect();
                 let (models, weights) = credits.of(u);
                 for (&m, &w) in models.iter().zip(weights) {
-                    // A weight of 1 is the model's whole credit: in the sums.
-                    if w != 1.0 && self.kept(m as usize) {
+                    // A model credited whole to the developer is in the sums.
+                    if whole_credit(credits, m as usize).is_none() && self.kept(m as usize) {
                         let (weeks, downloads) = self.counted_rows(m as usize);
                         add_rows(&mut column, periods, weekly, weeks, downloads, w);
                     }
